@@ -1,0 +1,20 @@
+# Grace QEMU fork: `make` builds the Grace-ready qemu-system-aarch64,
+# `make check` runs every test.  See README.md.
+#
+# The pieces live beside what they build:
+#   scripts/qfork/qfork.mk  the qfork tool and its unit tests (seconds)
+#   scripts/qemu.mk         dependencies, pinned base, series, QEMU build, verify
+#   tests/tests.mk          make check / check-slow
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+QFORK := $(BUILD)/qfork
+
+include scripts/qfork/qfork.mk
+include scripts/qemu.mk
+include tests/tests.mk
+
+.PHONY: all
+all: qemu verify
