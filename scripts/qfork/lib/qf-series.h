@@ -1,0 +1,69 @@
+/*
+ * qfork: series.conf, the fork's single source of truth.
+ *
+ * The syntax is documented at the top of series.conf itself.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#ifndef QF_SERIES_H
+#define QF_SERIES_H
+
+#include <glib.h>
+
+typedef enum {
+    QF_ENTRY_UPSTREAM,      /* table row, an upstream QEMU commit */
+    QF_ENTRY_SAUCE,         /* table row, downstream-only; our patch file implements it */
+    QF_ENTRY_DOWNSTREAM,    /* not in the table: build fix, prerequisite, feature */
+} QfEntryKind;
+
+typedef struct QfEntry {
+    guint position;         /* 1-based position in the series */
+    guint table_row;        /* 1-based row of the seed tables, 0 if not a table row */
+    QfEntryKind kind;
+    char *name;             /* unique: sha12 for table rows, a slug for downstream */
+    char *section;          /* table section, e.g. "Core SMMU" */
+    char *ml_month;         /* "March 2024" or NULL */
+    char *sha12;            /* upstream/SAUCE commit as in the table, or NULL */
+    char *full_sha;         /* 40-hex where known, or NULL */
+    char *subject;
+    char *min_release;      /* the table's "Minimum QEMU Release", e.g. "v9.0" */
+    char *first_release;    /* verified first release, e.g. "v9.0.0", or NULL */
+    char *patch;            /* patch file, relative to the series file's dir, or NULL */
+    char *impact;           /* SAUCE rows: the table's impact text */
+    char *reason;           /* downstream entries: why it exists */
+    guint line;             /* line of the entry in series.conf */
+} QfEntry;
+
+typedef struct QfSeries {
+    char *path;             /* series.conf path as given */
+    char *dir;              /* directory patch paths are relative to */
+    char *base_version;     /* pinned QEMU release, e.g. "11.1.1" */
+    char *base_tarball;     /* e.g. "qemu_11.1.1+ds.orig.tar.xz" */
+    char *base_sha256;
+    GPtrArray *entries;     /* QfEntry*, in series order */
+} QfSeries;
+
+QfSeries *qf_series_parse(const char *text, gsize len, const char *path,
+                          GError **error);
+QfSeries *qf_series_load(const char *path, GError **error);
+void qf_series_free(QfSeries *series);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfSeries, qf_series_free)
+
+/*
+ * Find an entry by 1-based position, name, sha prefix (>= 7 hex, must be
+ * unambiguous) or patch file name.  Errors name what did not match.
+ */
+QfEntry *qf_series_find(const QfSeries *series, const char *ref,
+                        GError **error);
+
+const char *qf_entry_kind_name(QfEntryKind kind);
+
+/*
+ * Compare release strings such as "v9.0", "v9.0.0", "11.1.1",
+ * "v11.0.0-rc1": returns <0, 0, >0.  "v9.0" equals "v9.0.0".
+ * Returns FALSE (and sets @error) for a string that is not a release.
+ */
+gboolean qf_release_compare(const char *a, const char *b, int *result,
+                            GError **error);
+
+#endif
