@@ -1,0 +1,29 @@
+# make check: every test, one summary line.  Tests are found by name:
+#   tests/unit/test-*.c      GTest programs over the qfork library
+#   tests/cli/*.sh           qfork end to end on fixture trees
+#   tests/fuzz/*.sh          bounded fuzz runs of the parsers
+#   tests/qemu/*.sh          the built qemu-system-aarch64 and QEMU's qtests
+#   tests/slow/*.sh          long real-tree runs (make check-slow)
+# A test exits 0 (pass), 77 (skip, last line says why) or fails.
+
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test-*.c))
+CLI_TESTS := $(sort $(wildcard tests/cli/*.sh))
+FUZZ_TESTS := $(sort $(wildcard tests/fuzz/*.sh))
+QEMU_TESTS := $(sort $(wildcard tests/qemu/*.sh))
+SLOW_TESTS := $(sort $(wildcard tests/slow/*.sh))
+
+export QFORK
+
+.PHONY: check check-qfork check-qemu check-slow
+check: qfork-tests qemu verify
+	@tests/run.sh $(UNIT_TESTS) $(CLI_TESTS) $(FUZZ_TESTS) $(QEMU_TESTS)
+
+# The tooling alone, without building QEMU (seconds).
+check-qfork: qfork-tests
+	@tests/run.sh $(UNIT_TESTS) $(CLI_TESTS) $(FUZZ_TESTS)
+
+check-qemu: qemu verify
+	@tests/run.sh $(QEMU_TESTS)
+
+check-slow: qfork-tests qemu verify
+	@tests/run.sh $(SLOW_TESTS)
