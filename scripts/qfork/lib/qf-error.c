@@ -1,0 +1,8 @@
+/*
+ * qfork: the error domain shared by the library and the CLI.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "qf-error.h"
+
+G_DEFINE_QUARK(qf-error-quark, qf_error)
