@@ -32,6 +32,7 @@ typedef struct QfEntry {
     char *impact;           /* SAUCE rows: the table's impact text */
     char *reason;           /* downstream entries: why it exists */
     guint line;             /* line of the entry in series.conf */
+    guint patch_line;       /* line of its "patch" attribute, 0 if none */
 } QfEntry;
 
 typedef struct QfSeries {
@@ -41,11 +42,24 @@ typedef struct QfSeries {
     char *base_tarball;     /* e.g. "qemu_11.1.1+ds.orig.tar.xz" */
     char *base_sha256;
     GPtrArray *entries;     /* QfEntry*, in series order */
+    guint base_line;        /* line of the "base" directive */
 } QfSeries;
 
 QfSeries *qf_series_parse(const char *text, gsize len, const char *path,
                           GError **error);
 QfSeries *qf_series_load(const char *path, GError **error);
+
+/*
+ * Like qf_series_parse()/qf_series_load(), but report every error: each is
+ * appended to @errors (a GPtrArray of g_free-able strings, e.g. from
+ * g_ptr_array_new_with_free_func(g_free)) as "FILE:LINE: message", or
+ * "FILE: message" when the file cannot be read.  Returns NULL if any error
+ * was found.  qf_series_parse() returns the first of these as a
+ * QF_ERROR_PARSE GError.
+ */
+QfSeries *qf_series_parse_all(const char *text, gsize len, const char *path,
+                              GPtrArray *errors);
+QfSeries *qf_series_load_all(const char *path, GPtrArray *errors);
 void qf_series_free(QfSeries *series);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfSeries, qf_series_free)
 
@@ -57,6 +71,9 @@ QfEntry *qf_series_find(const QfSeries *series, const char *ref,
                         GError **error);
 
 const char *qf_entry_kind_name(QfEntryKind kind);
+
+/* The entry's patch file as a path usable from the cwd, or NULL. */
+char *qf_entry_patch_path(const QfSeries *series, const QfEntry *entry);
 
 /*
  * Compare release strings such as "v9.0", "v9.0.0", "11.1.1",
