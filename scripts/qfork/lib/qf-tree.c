@@ -1,0 +1,1074 @@
+/*
+ * qfork: the patched tree as a git repository.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "qf-tree.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "qf-error.h"
+#include "qf-state.h"
+
+/*
+ * The base commit's identity and date are fixed so that its id depends
+ * only on the files: two machines extracting the same tarball get the
+ * same base, hence the same ids for every pushed entry too.
+ */
+#define BASE_IDENT_NAME "QEMU"
+#define BASE_IDENT_EMAIL "qemu-devel@nongnu.org"
+#define BASE_DATE "2000-01-01T00:00:00+00:00"
+/* Committer of series commits unless GIT_COMMITTER_* say otherwise. */
+#define SERIES_COMMITTER_NAME "qfork"
+#define SERIES_COMMITTER_EMAIL "qfork@invalid"
+#define BRANCH "master"
+#define MAX_DIRTY_LISTED 20
+
+struct QfTree {
+    char *dir;
+    char *git_dir;
+    char *state_dir;
+    char *base_commit;
+    char *base_version;
+    char *recovery_note;
+    int lock_fd;
+};
+
+void qf_tree_commit_free(QfTreeCommit *commit)
+{
+    if (!commit) {
+        return;
+    }
+    g_free(commit->id);
+    g_free(commit->entry);
+    g_free(commit->subject);
+    g_free(commit);
+}
+
+/* ---- running git ------------------------------------------------------ */
+
+/*
+ * Runs in the child between fork and exec.  Its own process group keeps a
+ * terminal's Ctrl-C away from git: qfork decides what an interrupt means
+ * (finish the entry, then stop).  PR_SET_PDEATHSIG makes a git child die
+ * with a killed qfork, so no orphan keeps changing the tree while the
+ * next qfork recovers it.
+ */
+static void git_child_setup(gpointer data)
+{
+    pid_t parent = (pid_t)GPOINTER_TO_INT(data);
+
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) {
+        _exit(127);
+    }
+}
+
+typedef enum {
+    GIT_NONE = 0,
+    GIT_LITERAL_PATHS = 1 << 0,   /* pathspecs are file names, not globs */
+} GitFlags;
+
+static const char *const git_env_unset[] = {
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_PREFIX", "GIT_NAMESPACE",
+    "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES",
+};
+
+static char *format_argv(const char *const *argv)
+{
+    g_autofree char *joined = g_strjoinv(" ", (char **)argv);
+    return g_steal_pointer(&joined);
+}
+
+/*
+ * Run `git ARGS` in @dir, feeding @input (may be NULL) on stdin, with
+ * @env ("NAME=VALUE" strings, may be NULL) added to the environment.
+ * Returns stdout; on failure the error carries git's stderr.
+ */
+static GBytes *git_run_full(const char *dir, const char *const *args,
+                            GBytes *input, const char *const *env,
+                            GitFlags flags, GError **error)
+{
+    GSubprocessFlags sflags =
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE;
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GBytes) out = NULL;
+    g_autoptr(GBytes) err = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *real = realpath(dir, NULL);
+
+    if (input) {
+        sflags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
+    }
+    launcher = g_subprocess_launcher_new(sflags);
+    g_subprocess_launcher_set_cwd(launcher, dir);
+    for (gsize i = 0; i < G_N_ELEMENTS(git_env_unset); i++) {
+        g_subprocess_launcher_unsetenv(launcher, git_env_unset[i]);
+    }
+    g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
+    g_subprocess_launcher_setenv(launcher, "GIT_TERMINAL_PROMPT", "0", TRUE);
+    if (flags & GIT_LITERAL_PATHS) {
+        g_subprocess_launcher_setenv(launcher, "GIT_LITERAL_PATHSPECS", "1",
+                                     TRUE);
+    }
+    for (gsize i = 0; env && env[i]; i++) {
+        g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
+        g_subprocess_launcher_setenv(launcher, kv[0], kv[1] ? kv[1] : "",
+                                     TRUE);
+    }
+    g_subprocess_launcher_set_child_setup(
+        launcher, git_child_setup, GINT_TO_POINTER((int)getpid()), NULL);
+
+    g_ptr_array_add(argv, g_strdup("git"));
+    /*
+     * A tarball extracted as root keeps the archive's owner, and git
+     * refuses a repository owned by someone else.  The tree is ours:
+     * say so on the command line rather than in anyone's config.
+     */
+    g_ptr_array_add(argv, g_strdup("-c"));
+    g_ptr_array_add(argv, g_strdup_printf("safe.directory=%s",
+                                          real ? real : dir));
+    for (gsize i = 0; args[i]; i++) {
+        g_ptr_array_add(argv, g_strdup(args[i]));
+    }
+    g_ptr_array_add(argv, NULL);
+
+    proc = g_subprocess_launcher_spawnv(
+        launcher, (const char *const *)argv->pdata, &local);
+    if (!proc ||
+        !g_subprocess_communicate(proc, input, NULL, &out, &err, &local)) {
+        g_autofree char *cmd = format_argv(args);
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot run git %s: %s",
+                    cmd, local->message);
+        return NULL;
+    }
+    if (!g_subprocess_get_successful(proc)) {
+        g_autofree char *cmd = format_argv(args);
+        g_autofree char *msg = g_strndup(
+            g_bytes_get_data(err, NULL), g_bytes_get_size(err));
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED, "git %s failed: %s",
+                    cmd, *g_strstrip(msg) ? msg : "(no message)");
+        return NULL;
+    }
+    return g_steal_pointer(&out);
+}
+
+/* stdout of git as a string, trailing whitespace removed. */
+static char *git_output(const char *dir, const char *const *args,
+                        GBytes *input, const char *const *env,
+                        GitFlags flags, GError **error)
+{
+    g_autoptr(GBytes) out = git_run_full(dir, args, input, env, flags, error);
+
+    if (!out) {
+        return NULL;
+    }
+    return g_strchomp(g_strndup(g_bytes_get_data(out, NULL),
+                                g_bytes_get_size(out)));
+}
+
+static gboolean git_run(const char *dir, const char *const *args,
+                        GError **error)
+{
+    g_autoptr(GBytes) out = git_run_full(dir, args, NULL, NULL, GIT_NONE,
+                                         error);
+    return out != NULL;
+}
+
+/* Paths NUL-terminated, for git's -z --stdin interfaces. */
+static GBytes *nul_list(GPtrArray *paths)
+{
+    GString *s = g_string_new(NULL);
+
+    for (guint i = 0; i < paths->len; i++) {
+        g_string_append(s, g_ptr_array_index(paths, i));
+        g_string_append_c(s, '\0');
+    }
+    return g_string_free_to_bytes(s);
+}
+
+/* ---- init ------------------------------------------------------------- */
+
+static gboolean is_directory(const char *path)
+{
+    return g_file_test(path, G_FILE_TEST_IS_DIR);
+}
+
+/* "Base: QEMU 11.1.1" -> "11.1.1"; NULL for any other subject. */
+static char *version_from_subject(const char *subject)
+{
+    if (!subject || !g_str_has_prefix(subject, QF_BASE_SUBJECT_PREFIX)) {
+        return NULL;
+    }
+    return g_strstrip(g_strdup(subject + strlen(QF_BASE_SUBJECT_PREFIX)));
+}
+
+/* Reads refs/qfork/base; FALSE without error when the ref is absent. */
+static gboolean read_base(const char *dir, char **commit, char **version,
+                          GError **error)
+{
+    const char *args[] = {"for-each-ref",
+                          "--format=%(objectname)%0a%(subject)", QF_BASE_REF,
+                          NULL};
+    g_autofree char *out = git_output(dir, args, NULL, NULL, GIT_NONE, error);
+    char *nl;
+
+    if (!out || !*out) {
+        return FALSE;
+    }
+    nl = strchr(out, '\n');
+    *version = version_from_subject(nl ? nl + 1 : NULL);
+    if (nl) {
+        *nl = '\0';
+    }
+    *commit = g_strdup(out);
+    return TRUE;
+}
+
+static gboolean refuse_existing_repo(const char *dir, const char *version,
+                                     GError **error)
+{
+    g_autofree char *commit = NULL;
+    g_autofree char *have = NULL;
+    g_autoptr(GError) local = NULL;
+
+    if (!read_base(dir, &commit, &have, &local)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "%s is already a git repository that qfork did not "
+                    "create (no %s); refusing to touch it",
+                    dir, QF_BASE_REF);
+        return FALSE;
+    }
+    if (g_strcmp0(have, version) == 0) {
+        g_set_error(error, QF_ERROR, QF_ERROR_NOTHING,
+                    "%s is already a qfork tree with base QEMU %s (commit "
+                    "%.12s)", dir, version, commit);
+    } else {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "%s is already a qfork tree with base QEMU %s, not %s; "
+                    "remove it to create a new one",
+                    dir, have ? have : "(unknown)", version);
+    }
+    return FALSE;
+}
+
+static gboolean append_exclude(const char *git_dir, GError **error)
+{
+    g_autofree char *info = g_build_filename(git_dir, "info", NULL);
+    g_autofree char *path = g_build_filename(info, "exclude", NULL);
+    g_autofree char *old = NULL;
+    g_autofree char *text = NULL;
+
+    g_mkdir_with_parents(info, 0755);
+    if (!g_file_get_contents(path, &old, NULL, NULL)) {
+        old = g_strdup("");
+    }
+    text = g_strdup_printf("%s%s# QEMU is built inside the tree (qfork)\n"
+                           "/build/\n",
+                           old, *old && !g_str_has_suffix(old, "\n") ? "\n"
+                                                                     : "");
+    if (!g_file_set_contents(path, text, -1, error)) {
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static const char *const base_env[] = {
+    "GIT_AUTHOR_NAME=" BASE_IDENT_NAME,
+    "GIT_AUTHOR_EMAIL=" BASE_IDENT_EMAIL,
+    "GIT_AUTHOR_DATE=" BASE_DATE,
+    "GIT_COMMITTER_NAME=" BASE_IDENT_NAME,
+    "GIT_COMMITTER_EMAIL=" BASE_IDENT_EMAIL,
+    "GIT_COMMITTER_DATE=" BASE_DATE,
+    NULL,
+};
+
+static char *commit_base(const char *dir, const char *version,
+                         const char *source_desc, GError **error)
+{
+    /*
+     * -f: the pristine base is every file of the release, including any
+     * its own .gitignore would hide.  Only our build directory stays out.
+     */
+    const char *add[] = {"add", "-A", "-f", "--", ".", ":(top,exclude)build",
+                         NULL};
+    const char *write_tree[] = {"write-tree", NULL};
+    g_autofree char *tree = NULL;
+    g_autofree char *commit = NULL;
+    g_autofree char *message = NULL;
+    g_autoptr(GBytes) msg = NULL;
+
+    if (!git_run(dir, add, error)) {
+        return NULL;
+    }
+    tree = git_output(dir, write_tree, NULL, NULL, GIT_NONE, error);
+    if (!tree) {
+        return NULL;
+    }
+    message = source_desc && *source_desc
+                  ? g_strdup_printf(QF_BASE_SUBJECT_PREFIX "%s\n\n%s\n",
+                                    version, source_desc)
+                  : g_strdup_printf(QF_BASE_SUBJECT_PREFIX "%s\n", version);
+    msg = g_bytes_new(message, strlen(message));
+    {
+        const char *args[] = {"commit-tree", tree, NULL};
+        commit = git_output(dir, args, msg, base_env, GIT_NONE, error);
+    }
+    if (!commit) {
+        return NULL;
+    }
+    {
+        const char *head[] = {"update-ref", "-m", "qfork init", "HEAD",
+                              commit, NULL};
+        const char *base[] = {"update-ref", QF_BASE_REF, commit, NULL};
+        if (!git_run(dir, head, error) || !git_run(dir, base, error)) {
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&commit);
+}
+
+char *qf_tree_init(const char *dir, const char *version,
+                   const char *source_desc, GError **error)
+{
+    g_autofree char *git_dir = g_build_filename(dir, ".git", NULL);
+    const char *init[] = {"init", "-q", "--initial-branch=" BRANCH, NULL};
+    g_autoptr(GDir) d = NULL;
+
+    if (!version || !*version) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "no base version given for %s", dir);
+        return NULL;
+    }
+    if (!is_directory(dir)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
+                    "%s is not a directory (extract the QEMU %s release "
+                    "there first)", dir, version);
+        return NULL;
+    }
+    if (g_file_test(git_dir, G_FILE_TEST_EXISTS)) {
+        refuse_existing_repo(dir, version, error);
+        return NULL;
+    }
+    d = g_dir_open(dir, 0, error);
+    if (!d) {
+        return NULL;
+    }
+    if (!g_dir_read_name(d)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "%s is empty (extract the QEMU %s release there first)",
+                    dir, version);
+        return NULL;
+    }
+    if (!git_run(dir, init, error) || !append_exclude(git_dir, error)) {
+        return NULL;
+    }
+    return commit_base(dir, version, source_desc, error);
+}
+
+/* ---- open, lock ------------------------------------------------------- */
+
+static gboolean lock_tree(QfTree *tree, GError **error)
+{
+    g_autofree char *path = g_build_filename(tree->state_dir, "lock", NULL);
+
+    if (g_mkdir_with_parents(tree->state_dir, 0755) < 0) {
+        int saved = errno;
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot create %s: %s",
+                    tree->state_dir, g_strerror(saved));
+        return FALSE;
+    }
+    /*
+     * flock: released by the kernel however the holder dies, so holding
+     * it proves that no other qfork is half way through a change here.
+     */
+    tree->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (tree->lock_fd < 0) {
+        int saved = errno;
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot open %s: %s", path,
+                    g_strerror(saved));
+        return FALSE;
+    }
+    if (flock(tree->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        int saved = errno;
+        if (saved == EWOULDBLOCK) {
+            g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                        "another qfork command is working on %s; wait for "
+                        "it to finish", tree->dir);
+        } else {
+            g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot lock %s: %s",
+                        path, g_strerror(saved));
+        }
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean recover(QfTree *tree, GError **error);
+
+QfTree *qf_tree_open(const char *dir, GError **error)
+{
+    g_autoptr(QfTree) tree = g_new0(QfTree, 1);
+    g_autoptr(GError) local = NULL;
+
+    tree->lock_fd = -1;
+    tree->dir = g_canonicalize_filename(dir, NULL);
+    tree->git_dir = g_build_filename(tree->dir, ".git", NULL);
+    tree->state_dir = g_build_filename(tree->git_dir, "qfork", NULL);
+    if (!is_directory(tree->dir)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
+                    "tree %s does not exist (create it with `make` or "
+                    "`qfork init`)", dir);
+        return NULL;
+    }
+    if (!is_directory(tree->git_dir)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
+                    "%s is not a qfork tree (it has no .git; create it with "
+                    "`qfork init`)", dir);
+        return NULL;
+    }
+    if (!read_base(tree->dir, &tree->base_commit, &tree->base_version,
+                   &local)) {
+        if (local) {
+            g_propagate_error(error, g_steal_pointer(&local));
+        } else {
+            g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
+                        "%s is a git repository but not a qfork tree (no "
+                        "%s)", dir, QF_BASE_REF);
+        }
+        return NULL;
+    }
+    if (!lock_tree(tree, error) || !recover(tree, error)) {
+        return NULL;
+    }
+    return g_steal_pointer(&tree);
+}
+
+void qf_tree_free(QfTree *tree)
+{
+    if (!tree) {
+        return;
+    }
+    if (tree->lock_fd >= 0) {
+        close(tree->lock_fd);
+    }
+    g_free(tree->dir);
+    g_free(tree->git_dir);
+    g_free(tree->state_dir);
+    g_free(tree->base_commit);
+    g_free(tree->base_version);
+    g_free(tree->recovery_note);
+    g_free(tree);
+}
+
+const char *qf_tree_dir(const QfTree *tree)
+{
+    return tree->dir;
+}
+
+const char *qf_tree_state_dir(const QfTree *tree)
+{
+    return tree->state_dir;
+}
+
+const char *qf_tree_base_commit(const QfTree *tree)
+{
+    return tree->base_commit;
+}
+
+const char *qf_tree_base_version(const QfTree *tree)
+{
+    return tree->base_version;
+}
+
+const char *qf_tree_recovery_note(const QfTree *tree)
+{
+    return tree->recovery_note;
+}
+
+char *qf_tree_head(QfTree *tree, GError **error)
+{
+    const char *args[] = {"rev-parse", "--verify", "-q", "HEAD^{commit}",
+                          NULL};
+    return git_output(tree->dir, args, NULL, NULL, GIT_NONE, error);
+}
+
+/* ---- status ----------------------------------------------------------- */
+
+GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error)
+{
+    const char *args[] = {"status", "--porcelain=v1", "-z",
+                          "--untracked-files=normal", NULL};
+    g_autoptr(GBytes) out = git_run_full(tree->dir, args, NULL, NULL,
+                                         GIT_NONE, error);
+    g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+    const char *p, *end;
+
+    if (!out) {
+        return NULL;
+    }
+    p = g_bytes_get_data(out, NULL);
+    end = p + g_bytes_get_size(out);
+    while (p < end) {
+        gsize len = strnlen(p, end - p);
+        gboolean renamed = len > 3 && (p[0] == 'R' || p[0] == 'C');
+
+        g_ptr_array_add(lines, g_strndup(p, len));
+        p += len + 1;
+        if (renamed && p < end) {
+            p += strnlen(p, end - p) + 1;   /* the rename's source path */
+        }
+    }
+    return g_steal_pointer(&lines);
+}
+
+gboolean qf_tree_require_clean(QfTree *tree, GError **error)
+{
+    g_autoptr(GPtrArray) dirty = qf_tree_dirty_paths(tree, error);
+    GString *msg;
+
+    if (!dirty) {
+        return FALSE;
+    }
+    if (dirty->len == 0) {
+        return TRUE;
+    }
+    msg = g_string_new(NULL);
+    g_string_printf(msg,
+                    "%s has uncommitted changes; qfork changes nothing in a "
+                    "dirty tree (commit, stash or discard these first):",
+                    tree->dir);
+    for (guint i = 0; i < dirty->len && i < MAX_DIRTY_LISTED; i++) {
+        g_string_append_printf(msg, "\n  %s",
+                               (char *)g_ptr_array_index(dirty, i));
+    }
+    if (dirty->len > MAX_DIRTY_LISTED) {
+        g_string_append_printf(msg, "\n  ... and %u more",
+                               dirty->len - MAX_DIRTY_LISTED);
+    }
+    g_set_error_literal(error, QF_ERROR, QF_ERROR_DIRTY, msg->str);
+    g_string_free(msg, TRUE);
+    return FALSE;
+}
+
+/* ---- history ---------------------------------------------------------- */
+
+/* Value of the last "Qfork-Entry:" line of a message, or NULL. */
+static char *entry_from_message(const char *message)
+{
+    g_auto(GStrv) lines = g_strsplit(message, "\n", -1);
+    char *found = NULL;
+
+    for (gsize i = 0; lines[i]; i++) {
+        if (g_str_has_prefix(lines[i], QF_ENTRY_TRAILER ":")) {
+            g_free(found);
+            found = g_strstrip(
+                g_strdup(lines[i] + strlen(QF_ENTRY_TRAILER ":")));
+        }
+    }
+    if (found && !*found) {
+        g_clear_pointer(&found, g_free);
+    }
+    return found;
+}
+
+/* One -z record of "%H%n%P%n%s%n%B". */
+static QfTreeCommit *parse_log_record(const char *rec, char **parents)
+{
+    g_auto(GStrv) parts = g_strsplit(rec, "\n", 4);
+    QfTreeCommit *c;
+
+    if (g_strv_length(parts) < 3) {
+        return NULL;
+    }
+    c = g_new0(QfTreeCommit, 1);
+    c->id = g_strdup(parts[0]);
+    c->subject = g_strdup(parts[2]);
+    c->entry = entry_from_message(parts[3] ? parts[3] : "");
+    *parents = g_strdup(parts[1]);
+    return c;
+}
+
+static gboolean first_parent_is(const char *parents, const char *expect)
+{
+    return g_str_has_prefix(parents, expect) &&
+           (parents[strlen(expect)] == '\0' || parents[strlen(expect)] == ' ');
+}
+
+GPtrArray *qf_tree_commits(QfTree *tree, GError **error)
+{
+    g_autofree char *range = g_strdup_printf("%s..HEAD", tree->base_commit);
+    const char *args[] = {"log", "-z", "--reverse", "--first-parent",
+                          "--format=%H%n%P%n%s%n%B", range, "--", NULL};
+    g_autoptr(GBytes) out = NULL;
+    g_autoptr(GPtrArray) commits =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qf_tree_commit_free);
+    g_autofree char *head = qf_tree_head(tree, error);
+    const char *prev = tree->base_commit;
+    const char *p, *end;
+
+    if (!head) {
+        return NULL;
+    }
+    out = git_run_full(tree->dir, args, NULL, NULL, GIT_NONE, error);
+    if (!out) {
+        return NULL;
+    }
+    p = g_bytes_get_data(out, NULL);
+    end = p + g_bytes_get_size(out);
+    while (p < end) {
+        g_autofree char *rec = g_strndup(p, strnlen(p, end - p));
+        g_autofree char *parents = NULL;
+        QfTreeCommit *c;
+
+        p += strlen(rec) + 1;
+        c = parse_log_record(rec, &parents);
+        if (!c || !first_parent_is(parents, prev)) {
+            qf_tree_commit_free(c);
+            break;          /* not a chain from the base: reported below */
+        }
+        g_ptr_array_add(commits, c);
+        prev = c->id;
+    }
+    if (strcmp(prev, head) != 0) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "HEAD (%.12s) of %s does not descend from %s (%.12s): "
+                    "check out the qfork history (`git -C %s checkout "
+                    BRANCH "`)",
+                    head, tree->dir, QF_BASE_REF, tree->base_commit,
+                    tree->dir);
+        return NULL;
+    }
+    return g_steal_pointer(&commits);
+}
+
+/* ---- commit ----------------------------------------------------------- */
+
+static void add_env(GPtrArray *env, const char *name, const char *value)
+{
+    g_ptr_array_add(env, g_strdup_printf("%s=%s", name, value));
+}
+
+/*
+ * Series commits get the patch's author and date.  The committer is
+ * fixed, dated like the author, so that the same series on the same base
+ * gives the same commit ids everywhere; GIT_COMMITTER_* still win.
+ */
+static GPtrArray *commit_env(const QfCommitInfo *info)
+{
+    GPtrArray *env = g_ptr_array_new_with_free_func(g_free);
+    const char *date = info->author_date ? info->author_date : BASE_DATE;
+
+    add_env(env, "GIT_AUTHOR_NAME",
+            info->author_name ? info->author_name : SERIES_COMMITTER_NAME);
+    add_env(env, "GIT_AUTHOR_EMAIL",
+            info->author_email ? info->author_email : SERIES_COMMITTER_EMAIL);
+    add_env(env, "GIT_AUTHOR_DATE", date);
+    if (!g_getenv("GIT_COMMITTER_NAME")) {
+        add_env(env, "GIT_COMMITTER_NAME", SERIES_COMMITTER_NAME);
+    }
+    if (!g_getenv("GIT_COMMITTER_EMAIL")) {
+        add_env(env, "GIT_COMMITTER_EMAIL", SERIES_COMMITTER_EMAIL);
+    }
+    if (!g_getenv("GIT_COMMITTER_DATE")) {
+        add_env(env, "GIT_COMMITTER_DATE", date);
+    }
+    g_ptr_array_add(env, NULL);
+    return env;
+}
+
+char *qf_tree_commit_paths(QfTree *tree, const char *parent,
+                           GPtrArray *paths, const QfCommitInfo *info,
+                           GError **error)
+{
+    const char *update[] = {"update-index", "--add", "--remove", "-z",
+                            "--stdin", NULL};
+    const char *write_tree[] = {"write-tree", NULL};
+    g_autoptr(GBytes) list = nul_list(paths);
+    g_autoptr(GBytes) updated = NULL;
+    g_autoptr(GPtrArray) env = commit_env(info);
+    g_autofree char *message = NULL;
+    g_autoptr(GBytes) msg = NULL;
+    g_autofree char *treeid = NULL;
+    g_autofree char *commit = NULL;
+
+    updated = git_run_full(tree->dir, update, list, NULL, GIT_NONE, error);
+    if (!updated) {
+        return NULL;
+    }
+    treeid = git_output(tree->dir, write_tree, NULL, NULL, GIT_NONE, error);
+    if (!treeid) {
+        return NULL;
+    }
+    message = g_str_has_suffix(info->message, "\n")
+                  ? g_strdup(info->message)
+                  : g_strconcat(info->message, "\n", NULL);
+    msg = g_bytes_new(message, strlen(message));
+    {
+        const char *args[] = {"commit-tree", treeid, "-p", parent, NULL};
+        commit = git_output(tree->dir, args, msg,
+                            (const char *const *)env->pdata, GIT_NONE, error);
+    }
+    if (!commit) {
+        return NULL;
+    }
+    {
+        /* old value given: fails instead of losing a concurrent change */
+        const char *args[] = {"update-ref", "-m", "qfork push", "HEAD",
+                              commit, parent, NULL};
+        if (!git_run(tree->dir, args, error)) {
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&commit);
+}
+
+/* ---- restore ---------------------------------------------------------- */
+
+/* Which of @paths HEAD has (as a file or link); the rest it has not. */
+static gboolean split_by_head(QfTree *tree, GPtrArray *paths,
+                              GPtrArray *in_head, GPtrArray *not_in_head,
+                              GError **error)
+{
+    const char *args[] = {"cat-file", "--batch-check=%(objecttype)", NULL};
+    GString *query = g_string_new(NULL);
+    g_autoptr(GBytes) input = NULL;
+    g_autofree char *out = NULL;
+    g_auto(GStrv) answers = NULL;
+
+    for (guint i = 0; i < paths->len; i++) {
+        g_string_append_printf(query, "HEAD:%s\n",
+                               (char *)g_ptr_array_index(paths, i));
+    }
+    input = g_string_free_to_bytes(query);
+    out = git_output(tree->dir, args, input, NULL, GIT_NONE, error);
+    if (!out) {
+        return FALSE;
+    }
+    answers = g_strsplit(out, "\n", -1);
+    for (guint i = 0; i < paths->len; i++) {
+        const char *p = g_ptr_array_index(paths, i);
+        const char *a = i < g_strv_length(answers) ? answers[i] : "";
+
+        g_ptr_array_add(g_str_equal(a, "blob") ? in_head : not_in_head,
+                        g_strdup(p));
+    }
+    return TRUE;
+}
+
+/* Remove @path from the work tree and the directories it leaves empty. */
+static void remove_work_file(const char *top, const char *path)
+{
+    g_autofree char *full = g_build_filename(top, path, NULL);
+    g_autofree char *dir = NULL;
+
+    g_unlink(full);
+    dir = g_path_get_dirname(full);
+    while (strlen(dir) > strlen(top) && g_rmdir(dir) == 0) {
+        char *up = g_path_get_dirname(dir);
+        g_free(dir);
+        dir = up;
+    }
+}
+
+gboolean qf_tree_restore_paths(QfTree *tree, GPtrArray *paths,
+                               GError **error)
+{
+    g_autoptr(GPtrArray) in_head = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) not_in_head = g_ptr_array_new_with_free_func(g_free);
+
+    if (paths->len == 0) {
+        return TRUE;
+    }
+    if (!split_by_head(tree, paths, in_head, not_in_head, error)) {
+        return FALSE;
+    }
+    if (not_in_head->len) {
+        const char *args[] = {"update-index", "--force-remove", "-z",
+                              "--stdin", NULL};
+        g_autoptr(GBytes) list = nul_list(not_in_head);
+        g_autoptr(GBytes) out = git_run_full(tree->dir, args, list, NULL,
+                                             GIT_NONE, error);
+        if (!out) {
+            return FALSE;
+        }
+        for (guint i = 0; i < not_in_head->len; i++) {
+            remove_work_file(tree->dir, g_ptr_array_index(not_in_head, i));
+        }
+    }
+    if (in_head->len) {
+        const char *args[] = {"checkout", "-q", "HEAD",
+                              "--pathspec-from-file=-", "--pathspec-file-nul",
+                              NULL};
+        g_autoptr(GBytes) list = nul_list(in_head);
+        g_autoptr(GBytes) out = git_run_full(tree->dir, args, list, NULL,
+                                             GIT_LITERAL_PATHS, error);
+        if (!out) {
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+static gboolean reset_hard(QfTree *tree, const char *commit, GError **error)
+{
+    const char *args[] = {"reset", "-q", "--hard", commit, NULL};
+    return git_run(tree->dir, args, error);
+}
+
+/* ---- push, pop -------------------------------------------------------- */
+
+static void add_unique(GPtrArray *paths, GHashTable *seen, const char *path)
+{
+    if (path && g_hash_table_add(seen, (gpointer)path)) {
+        g_ptr_array_add(paths, g_strdup(path));
+    }
+}
+
+static GPtrArray *result_paths(const QfApplyResult *result)
+{
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < result->changes->len; i++) {
+        const QfFileChange *c = g_ptr_array_index(result->changes, i);
+        add_unique(paths, seen, c->old_path);
+        add_unique(paths, seen, c->path);
+    }
+    return paths;
+}
+
+/* Undo a failed push in this process; keeps the journal if that fails. */
+static void roll_back_push(QfTree *tree, GPtrArray *paths, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+
+    if (!qf_tree_restore_paths(tree, paths, &local)) {
+        g_prefix_error(error, "%s; restoring the tree also failed (%s), the "
+                       "next qfork command will retry: ", (*error)->message,
+                       local->message);
+        return;
+    }
+    qf_journal_remove(tree->state_dir, NULL);
+}
+
+char *qf_tree_push(QfTree *tree, const char *entry,
+                   const QfApplyResult *result, const QfCommitInfo *info,
+                   GError **error)
+{
+    g_autoptr(QfJournal) journal = qf_journal_new(QF_JOURNAL_PUSH);
+    g_autoptr(GPtrArray) paths = result_paths(result);
+    char *commit;
+
+    journal->entry = g_strdup(entry);
+    journal->pid = getpid();
+    journal->old_head = qf_tree_head(tree, error);
+    if (!journal->old_head) {
+        return NULL;
+    }
+    for (guint i = 0; i < paths->len; i++) {
+        g_ptr_array_add(journal->paths, g_strdup(paths->pdata[i]));
+    }
+    if (!qf_journal_write(tree->state_dir, journal, error)) {
+        return NULL;
+    }
+    if (!qf_apply_write(tree->dir, result, error)) {
+        roll_back_push(tree, paths, error);
+        return NULL;
+    }
+    commit = qf_tree_commit_paths(tree, journal->old_head, paths, info, error);
+    if (!commit) {
+        roll_back_push(tree, paths, error);
+        return NULL;
+    }
+    qf_journal_remove(tree->state_dir, NULL);
+    return commit;
+}
+
+gboolean qf_tree_pop_to(QfTree *tree, const char *commit, GError **error)
+{
+    g_autoptr(QfJournal) journal = qf_journal_new(QF_JOURNAL_POP);
+    g_autoptr(GError) local = NULL;
+
+    journal->target = g_strdup(commit);
+    journal->pid = getpid();
+    journal->old_head = qf_tree_head(tree, error);
+    if (!journal->old_head ||
+        !qf_journal_write(tree->state_dir, journal, error)) {
+        return FALSE;
+    }
+    if (!reset_hard(tree, commit, error)) {
+        /* Put back what we had; if even that fails, recovery retries. */
+        if (reset_hard(tree, journal->old_head, &local)) {
+            qf_journal_remove(tree->state_dir, NULL);
+        }
+        return FALSE;
+    }
+    return qf_journal_remove(tree->state_dir, error);
+}
+
+/* ---- recovery --------------------------------------------------------- */
+
+/* The branch HEAD points to, as a path below .git ("refs/heads/master"). */
+static char *head_ref_path(QfTree *tree)
+{
+    g_autofree char *path = g_build_filename(tree->git_dir, "HEAD", NULL);
+    g_autofree char *text = NULL;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL) ||
+        !g_str_has_prefix(text, "ref: ")) {
+        return NULL;
+    }
+    return g_strstrip(g_strdup(text + 5));
+}
+
+/*
+ * A git child killed with qfork can leave its lock files behind, and every
+ * later git command would then fail.  We hold the tree lock, so whoever
+ * wrote the journal is gone and its children are dead or dying; give them
+ * a moment to finish, then remove what is left.
+ */
+static void remove_stale_git_locks(QfTree *tree)
+{
+    g_autofree char *ref = head_ref_path(tree);
+    g_autoptr(GPtrArray) locks = g_ptr_array_new_with_free_func(g_free);
+    gboolean any = TRUE;
+
+    g_ptr_array_add(locks, g_build_filename(tree->git_dir, "index.lock", NULL));
+    g_ptr_array_add(locks, g_build_filename(tree->git_dir, "HEAD.lock", NULL));
+    g_ptr_array_add(locks,
+                    g_build_filename(tree->git_dir, "packed-refs.lock", NULL));
+    if (ref) {
+        g_autofree char *name = g_strconcat(ref, ".lock", NULL);
+        g_ptr_array_add(locks, g_build_filename(tree->git_dir, name, NULL));
+    }
+    for (int tries = 0; any && tries < 10; tries++) {
+        any = FALSE;
+        for (guint i = 0; i < locks->len; i++) {
+            any |= g_file_test(g_ptr_array_index(locks, i), G_FILE_TEST_EXISTS);
+        }
+        if (any) {
+            g_usleep(10 * 1000);
+        }
+    }
+    for (guint i = 0; i < locks->len; i++) {
+        g_unlink(g_ptr_array_index(locks, i));
+    }
+}
+
+/* HEAD's first parent and Qfork-Entry. */
+static gboolean describe_head(QfTree *tree, char **parent, char **entry,
+                              GError **error)
+{
+    const char *args[] = {"log", "-1", "--format=%P%n%B", "HEAD", "--", NULL};
+    g_autofree char *out = git_output(tree->dir, args, NULL, NULL, GIT_NONE,
+                                      error);
+    char *nl;
+
+    if (!out) {
+        return FALSE;
+    }
+    nl = strchr(out, '\n');
+    *entry = entry_from_message(nl ? nl + 1 : "");
+    if (nl) {
+        *nl = '\0';
+    }
+    *parent = g_strndup(out, strcspn(out, " "));
+    return TRUE;
+}
+
+static gboolean recover_push(QfTree *tree, const QfJournal *j,
+                             const char *head, GError **error)
+{
+    g_autofree char *parent = NULL;
+    g_autofree char *entry = NULL;
+
+    if (g_str_equal(head, j->old_head)) {
+        if (!qf_tree_restore_paths(tree, j->paths, error)) {
+            return FALSE;
+        }
+        tree->recovery_note = g_strdup_printf(
+            "recovered from an interrupted push of %s: restored %u path%s "
+            "from HEAD; it is not applied",
+            j->entry, j->paths->len, j->paths->len == 1 ? "" : "s");
+        return TRUE;
+    }
+    if (!describe_head(tree, &parent, &entry, error)) {
+        return FALSE;
+    }
+    if (g_str_equal(parent, j->old_head) && g_strcmp0(entry, j->entry) == 0) {
+        tree->recovery_note = g_strdup_printf(
+            "recovered from an interrupted push of %s: its commit %.12s had "
+            "been made; it is applied", j->entry, head);
+        return TRUE;
+    }
+    g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                "%s/journal records an interrupted push of %s on top of "
+                "%.12s, but HEAD is now %.12s; check the tree with `git "
+                "status` and remove the journal by hand",
+                tree->state_dir, j->entry, j->old_head, head);
+    return FALSE;
+}
+
+static gboolean recover_pop(QfTree *tree, const QfJournal *j,
+                            const char *head, GError **error)
+{
+    if (!g_str_equal(head, j->old_head) && !g_str_equal(head, j->target)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "%s/journal records an interrupted pop from %.12s to "
+                    "%.12s, but HEAD is now %.12s; check the tree with `git "
+                    "status` and remove the journal by hand",
+                    tree->state_dir, j->old_head, j->target, head);
+        return FALSE;
+    }
+    /* Finish the pop: the user asked for it and it cannot conflict. */
+    if (!reset_hard(tree, j->target, error)) {
+        return FALSE;
+    }
+    tree->recovery_note = g_strdup_printf(
+        "recovered from an interrupted pop: finished resetting to %.12s",
+        j->target);
+    return TRUE;
+}
+
+static gboolean recover(QfTree *tree, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(QfJournal) journal = qf_journal_read(tree->state_dir, &local);
+    g_autofree char *head = NULL;
+    gboolean ok;
+
+    if (!journal) {
+        if (local) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        return TRUE;
+    }
+    remove_stale_git_locks(tree);
+    head = qf_tree_head(tree, error);
+    if (!head) {
+        return FALSE;
+    }
+    ok = journal->kind == QF_JOURNAL_PUSH
+             ? recover_push(tree, journal, head, error)
+             : recover_pop(tree, journal, head, error);
+    if (!ok) {
+        g_prefix_error(error, "cannot recover from an interrupted %s: ",
+                       journal->kind == QF_JOURNAL_PUSH ? "push" : "pop");
+        return FALSE;
+    }
+    return qf_journal_remove(tree->state_dir, error);
+}

@@ -1,0 +1,499 @@
+/*
+ * qfork: maintain the fork's series of patches over a pinned QEMU tree.
+ *
+ * main() parses the global options and hands the rest to one subcommand
+ * from the table below, which also provides every help text.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include <locale.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "qfork.h"
+
+#define QFORK_VERSION "1.0"
+#define SERIES_FILE "series.conf"
+#define DEFAULT_TREE "qemu"
+
+static int cmd_help(QfContext *ctx, int argc, char **argv, GError **error);
+
+static const QfCommand commands[] = {
+    {"init", qf_cmd_init,
+     "make an extracted QEMU release the base commit of a qfork tree",
+     "init [--version V] [--source-desc TEXT] [DIR]",
+     "DIR (default: the tree, see -C) must hold the extracted release and\n"
+     "not be a git repository yet.  It becomes one whose first commit,\n"
+     "\"Base: QEMU V\", has a fixed author and date so that its id depends\n"
+     "only on the files; refs/qfork/base points to it and /build/ is\n"
+     "excluded.  Exit 2 when DIR already is a qfork tree of V.\n"
+     "\n"
+     "  --version V          the release (default: the base in series.conf)\n"
+     "  --source-desc TEXT   where the files came from (the commit body)\n"},
+    {"series", qf_cmd_series,
+     "list the series' pushable entries",
+     "series [-v]",
+     "Prints the entries push can apply, in order (upstream rows already\n"
+     "released in the base are not among them).\n"
+     "\n"
+     "  -v, --verbose   every entry, marked: '=' top, '+' applied,\n"
+     "                  ' ' not applied, '!' failed, 'x' unavailable,\n"
+     "                  'b' in base; with its name and subject\n"},
+    {"applied", qf_cmd_applied,
+     "list the applied entries",
+     "applied",
+     "Exit 2 when nothing is applied.\n"},
+    {"unapplied", qf_cmd_unapplied,
+     "list the entries push has still to apply",
+     "unapplied",
+     "Exit 2 when the series is fully applied.\n"},
+    {"top", qf_cmd_top,
+     "print the topmost applied entry",
+     "top",
+     "Exit 2 when nothing is applied.\n"},
+    {"status", qf_cmd_status,
+     "show every entry's state and why, the base and its lock",
+     "status",
+     "One line per series entry: position, name, state, reason.  States:\n"
+     "  in base      upstream row released in the base (first-release, or\n"
+     "               the table's minimum release, then marked unverified)\n"
+     "  applied      its commit is in the tree\n"
+     "  pending      push will apply it\n"
+     "  failed       the last push of it failed (the message follows)\n"
+     "  unavailable  upstream row newer than the base with no patch file\n"},
+    {"push", qf_cmd_push,
+     "apply entries, each as one commit",
+     "push [-a | N | NAME] [--fuzz F] [--dry-run]",
+     "Applies the next entry; N entries; every entry (-a); or the entries\n"
+     "up to and including NAME (a name, sha prefix, position or patch\n"
+     "file).  A patch applies whole or not at all, and becomes one commit\n"
+     "with its author, date and message plus Qfork-Entry and provenance\n"
+     "trailers.  Refuses a tree with uncommitted changes.  Exit 2 when\n"
+     "there is nothing to push.\n"
+     "\n"
+     "  -a, --all       push every remaining entry\n"
+     "      --fuzz F    allow up to F context lines to mismatch (default\n"
+     "                  0); any fuzz used is reported\n"
+     "  -n, --dry-run   check that the entries apply; change nothing\n"},
+    {"pop", qf_cmd_pop,
+     "remove applied entries from the top",
+     "pop [-a | N | NAME]",
+     "Removes the top entry; N entries; every entry (-a); or the entries\n"
+     "above NAME, which stays on top (as quilt does).  Refuses a tree with\n"
+     "uncommitted changes.  Exit 2 when nothing is removed.\n"
+     "\n"
+     "  -a, --all       pop every entry\n"},
+    {"lint", qf_cmd_lint,
+     "check series.conf against patches/ and the patch headers",
+     "lint [--facts FILE]",
+     "Every listed patch exists and is listed once, every patches/ file is\n"
+     "listed, each patch has its headers, Signed-off-by and provenance, and\n"
+     "the table keeps its order.  Exit 1 listing every problem.\n"
+     "\n"
+     "  --facts FILE    also compare the table rows with this facts table\n"},
+    {"help", cmd_help,
+     "show help for qfork or one command",
+     "help [COMMAND]",
+     ""},
+};
+
+static const QfCommand *find_command(const char *name)
+{
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        if (g_str_equal(commands[i].name, name)) {
+            return &commands[i];
+        }
+    }
+    return NULL;
+}
+
+static void print_main_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: qfork [-C DIR] [-s FILE] [-q] COMMAND [ARGS...]\n"
+            "\n"
+            "Maintain the fork's series of patches over a pinned QEMU tree,\n"
+            "a git repository with one commit per applied entry.\n"
+            "\n"
+            "Global options:\n"
+            "  -C, --tree DIR      the tree (default: " DEFAULT_TREE
+            "/ beside the series file)\n"
+            "  -s, --series FILE   the series (default: " SERIES_FILE
+            " in the current\n"
+            "                      directory or the nearest parent)\n"
+            "  -q, --quiet         print errors only\n"
+            "  -h, --help          this help; `qfork help COMMAND` for one\n"
+            "      --version       print the version\n"
+            "\n"
+            "Commands:\n");
+    for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    }
+    fprintf(out, "\nExit status: 0 done, 1 error, 2 nothing to do.\n");
+}
+
+static void print_command_help(const QfCommand *cmd, FILE *out)
+{
+    fprintf(out, "Usage: qfork %s\n\n%s.\n", cmd->usage, cmd->summary);
+    if (*cmd->help) {
+        fprintf(out, "\n%s", cmd->help);
+    }
+}
+
+static int cmd_help(QfContext *ctx, int argc, char **argv, GError **error)
+{
+    const QfCommand *cmd;
+
+    if (!qf_check_positionals(ctx, argc, 1, error)) {
+        return QF_EXIT_ERROR;
+    }
+    if (argc < 2) {
+        print_main_help(stdout);
+        return QF_EXIT_OK;
+    }
+    cmd = find_command(argv[1]);
+    if (!cmd) {
+        g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
+                    "no command '%s' (see `qfork --help`)", argv[1]);
+        return QF_EXIT_ERROR;
+    }
+    print_command_help(cmd, stdout);
+    return QF_EXIT_OK;
+}
+
+/* ---- context ---------------------------------------------------------- */
+
+/* series.conf in the current directory or the nearest parent, or NULL. */
+static char *find_series_file(void)
+{
+    g_autofree char *dir = g_get_current_dir();
+
+    for (;;) {
+        g_autofree char *path = g_build_filename(dir, SERIES_FILE, NULL);
+        char *parent;
+
+        if (g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+            return g_steal_pointer(&path);
+        }
+        parent = g_path_get_dirname(dir);
+        if (g_str_equal(parent, dir)) {
+            g_free(parent);
+            return NULL;
+        }
+        g_free(dir);
+        dir = parent;
+    }
+}
+
+QfSeries *qf_context_series(QfContext *ctx, GError **error)
+{
+    if (ctx->series) {
+        return ctx->series;
+    }
+    if (!ctx->series_path) {
+        g_autofree char *cwd = g_get_current_dir();
+        g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
+                    "no " SERIES_FILE " in %s or its parents (use -s FILE)",
+                    cwd);
+        return NULL;
+    }
+    ctx->series = qf_series_load(ctx->series_path, error);
+    return ctx->series;
+}
+
+char *qf_context_tree_dir(QfContext *ctx, GError **error)
+{
+    g_autofree char *series_dir = NULL;
+
+    if (ctx->tree_dir) {
+        return g_strdup(ctx->tree_dir);
+    }
+    if (!ctx->series_path) {
+        g_autofree char *cwd = g_get_current_dir();
+        g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
+                    "no tree given (-C DIR) and no " SERIES_FILE
+                    " in %s or its parents to find it beside",
+                    cwd);
+        return NULL;
+    }
+    series_dir = g_path_get_dirname(ctx->series_path);
+    return g_build_filename(series_dir, DEFAULT_TREE, NULL);
+}
+
+QfTree *qf_context_tree(QfContext *ctx, GError **error)
+{
+    g_autofree char *dir = NULL;
+
+    if (ctx->tree) {
+        return ctx->tree;
+    }
+    dir = qf_context_tree_dir(ctx, error);
+    if (!dir) {
+        return NULL;
+    }
+    ctx->tree = qf_tree_open(dir, error);
+    if (ctx->tree && qf_tree_recovery_note(ctx->tree)) {
+        /* On stderr even with -q: the tree was changed behind the user. */
+        fprintf(stderr, "qfork: %s\n", qf_tree_recovery_note(ctx->tree));
+    }
+    return ctx->tree;
+}
+
+QfTree *qf_context_tree_if_any(QfContext *ctx, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    QfTree *tree = qf_context_tree(ctx, &local);
+
+    if (!tree && !g_error_matches(local, QF_ERROR, QF_ERROR_NOT_FOUND)) {
+        g_propagate_error(error, g_steal_pointer(&local));
+    }
+    return tree;
+}
+
+QfQueue *qf_context_queue(QfContext *ctx, gboolean need_tree, GError **error)
+{
+    QfSeries *series = qf_context_series(ctx, error);
+    QfTree *tree;
+
+    if (!series) {
+        return NULL;
+    }
+    tree = need_tree ? qf_context_tree(ctx, error)
+                     : qf_context_tree_if_any(ctx, error);
+    if (!tree && error && *error) {
+        return NULL;
+    }
+    return qf_queue_load(series, tree, error);
+}
+
+void qf_print(QfContext *ctx, const char *format, ...)
+{
+    va_list ap;
+
+    if (ctx->quiet) {
+        return;
+    }
+    va_start(ap, format);
+    vprintf(format, ap);
+    va_end(ap);
+}
+
+gboolean qf_parse_options(QfContext *ctx, const GOptionEntry *entries,
+                          int *argc, char ***argv, GError **error)
+{
+    g_autoptr(GOptionContext) oc = g_option_context_new(NULL);
+    g_autoptr(GError) local = NULL;
+
+    g_option_context_set_help_enabled(oc, FALSE);
+    g_option_context_add_main_entries(oc, entries, NULL);
+    if (!g_option_context_parse(oc, argc, argv, &local)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "%s (see `qfork %s --help`)", local->message,
+                    ctx->command);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean qf_check_positionals(QfContext *ctx, int argc, int max,
+                              GError **error)
+{
+    if (argc - 1 > max) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "too many arguments (see `qfork %s --help`)",
+                    ctx->command);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean qf_parse_count(const char *arg, guint *count)
+{
+    guint64 v;
+
+    if (!arg || !*arg || strspn(arg, "0123456789") != strlen(arg) ||
+        !g_ascii_string_to_unsigned(arg, 10, 0, G_MAXUINT, &v, NULL)) {
+        return FALSE;
+    }
+    *count = (guint)v;
+    return TRUE;
+}
+
+static volatile sig_atomic_t caught_signal;
+
+static void on_interrupt(int sig)
+{
+    caught_signal = sig;
+}
+
+void qf_catch_interrupts(void)
+{
+    struct sigaction sa = {0};
+
+    caught_signal = 0;
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+int qf_interrupted(void)
+{
+    return caught_signal;
+}
+
+int qf_exit_code(const GError *error)
+{
+    return g_error_matches(error, QF_ERROR, QF_ERROR_NOTHING)
+               ? QF_EXIT_NOTHING
+               : QF_EXIT_ERROR;
+}
+
+/* ---- main ------------------------------------------------------------- */
+
+static gboolean wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (g_str_equal(argv[i], "--")) {
+            break;
+        }
+        if (g_str_equal(argv[i], "--help") || g_str_equal(argv[i], "-h")) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* "-C DIR", "-CDIR", "--tree DIR", "--tree=DIR": the value, or NULL. */
+static const char *option_value(int argc, char **argv, int *i,
+                                const char *shopt, const char *lopt,
+                                gboolean *matched)
+{
+    const char *a = argv[*i];
+    size_t llen = strlen(lopt);
+
+    *matched = TRUE;
+    if (g_str_equal(a, shopt) || g_str_equal(a, lopt)) {
+        return *i + 1 < argc ? argv[++*i] : NULL;
+    }
+    if (g_str_has_prefix(a, shopt) && a[2]) {
+        return a + 2;
+    }
+    if (g_str_has_prefix(a, lopt) && a[llen] == '=') {
+        return a + llen + 1;
+    }
+    *matched = FALSE;
+    return NULL;
+}
+
+static void context_clear(QfContext *ctx)
+{
+    g_free(ctx->series_path);
+    g_free(ctx->tree_dir);
+    g_clear_pointer(&ctx->series, qf_series_free);
+    g_clear_pointer(&ctx->tree, qf_tree_free);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "qfork: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, " (see `qfork --help`)\n");
+    return QF_EXIT_ERROR;
+}
+
+/* Global options; returns the index of the command, or -1 with *rc set. */
+static int parse_global(QfContext *ctx, int argc, char **argv, int *rc)
+{
+    int i;
+
+    for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+        const char *a = argv[i];
+        gboolean m;
+        const char *v;
+
+        if (g_str_equal(a, "-h") || g_str_equal(a, "--help")) {
+            print_main_help(stdout);
+            *rc = QF_EXIT_OK;
+            return -1;
+        }
+        if (g_str_equal(a, "--version")) {
+            printf("qfork %s\n", QFORK_VERSION);
+            *rc = QF_EXIT_OK;
+            return -1;
+        }
+        if (g_str_equal(a, "-q") || g_str_equal(a, "--quiet")) {
+            ctx->quiet = TRUE;
+            continue;
+        }
+        v = option_value(argc, argv, &i, "-C", "--tree", &m);
+        if (m) {
+            if (!v) {
+                *rc = usage_error("%s needs a directory", a);
+                return -1;
+            }
+            g_free(ctx->tree_dir);
+            ctx->tree_dir = g_strdup(v);
+            continue;
+        }
+        v = option_value(argc, argv, &i, "-s", "--series", &m);
+        if (m) {
+            if (!v) {
+                *rc = usage_error("%s needs a file", a);
+                return -1;
+            }
+            g_free(ctx->series_path);
+            ctx->series_path = g_strdup(v);
+            continue;
+        }
+        *rc = usage_error("unknown option %s", a);
+        return -1;
+    }
+    if (i >= argc) {
+        print_main_help(stderr);
+        *rc = QF_EXIT_ERROR;
+        return -1;
+    }
+    return i;
+}
+
+int main(int argc, char **argv)
+{
+    QfContext ctx = {0};
+    g_autoptr(GError) error = NULL;
+    const QfCommand *cmd;
+    int rc = QF_EXIT_OK;
+    int first;
+
+    setlocale(LC_ALL, "");
+    first = parse_global(&ctx, argc, argv, &rc);
+    if (first < 0) {
+        context_clear(&ctx);
+        return rc;
+    }
+    cmd = find_command(argv[first]);
+    if (!cmd) {
+        rc = usage_error("unknown command '%s'", argv[first]);
+        context_clear(&ctx);
+        return rc;
+    }
+    if (wants_help(argc - first, argv + first)) {
+        print_command_help(cmd, stdout);
+        context_clear(&ctx);
+        return QF_EXIT_OK;
+    }
+    if (!ctx.series_path) {
+        ctx.series_path = find_series_file();
+    }
+    ctx.command = cmd->name;
+    rc = cmd->run(&ctx, argc - first, argv + first, &error);
+    if (rc != QF_EXIT_OK && error) {
+        fflush(stdout);
+        fprintf(stderr, "qfork %s: %s\n", cmd->name, error->message);
+    }
+    context_clear(&ctx);
+    return rc;
+}
