@@ -6,6 +6,7 @@
  */
 #include "qf-series.h"
 #include "qf-error.h"
+#include "qf-lint.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -226,6 +227,84 @@ static void test_real_entries(void)
     g_assert_cmpstr(e->sha12, ==, "338211ae1e03");
     g_assert_cmpstr(e->patch, ==, "patches/0201-hw-arm-virt-acpi-reset-gpu-"
                     "id-each-time-building-dsdt.patch");
+}
+
+/* A patch file that passes lint's header checks for @e. */
+static char *stub_patch(const QfEntry *e)
+{
+    g_autofree char *provenance =
+        e->kind == QF_ENTRY_UPSTREAM ? g_strdup_printf("Upstream: %s",
+                                                       e->sha12)
+        : e->kind == QF_ENTRY_SAUCE ? g_strdup_printf("Qfork-Sauce: %s",
+                                                      e->sha12)
+        : g_strdup("Downstream-only: stub");
+
+    return g_strdup_printf("From: A <a@example.org>\n"
+                           "Date: Mon, 1 Jan 2024 00:00:00 +0000\n"
+                           "Subject: [PATCH] stub\n\n%s\n"
+                           "Signed-off-by: A <a@example.org>\n---\n",
+                           provenance);
+}
+
+/*
+ * series.conf against the facts table itself, when given: the table rows
+ * are exactly the facts' rows in order, with their sections, months,
+ * minimum releases, shas, subjects and first releases.  The patch files
+ * are stubbed in a copy: their own checks are lint's tests.
+ */
+static void test_real_facts(void)
+{
+    const char *tsv = g_getenv("QF_FACTS_TSV");
+    g_autoptr(QfSeries) real = NULL;
+    g_autoptr(QfSeries) copy = NULL;
+    g_autoptr(GPtrArray) problems = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *tmp = NULL, *conf = NULL, *text = NULL;
+
+    if (!tsv) {
+        g_test_skip("QF_FACTS_TSV (path of grace-series-facts.tsv) not set");
+        return;
+    }
+    real = load_real_series();
+    g_assert_true(g_file_get_contents(real->path, &text, NULL, NULL));
+    tmp = g_dir_make_tmp("qf-series-XXXXXX", &error);
+    g_assert_no_error(error);
+    conf = g_build_filename(tmp, "series.conf", NULL);
+    g_assert_true(g_file_set_contents(conf, text, -1, NULL));
+    for (guint i = 0; i < real->entries->len; i++) {
+        const QfEntry *e = g_ptr_array_index(real->entries, i);
+        g_autofree char *path = NULL, *dir = NULL, *patch = NULL;
+
+        if (!e->patch) {
+            continue;
+        }
+        path = g_build_filename(tmp, e->patch, NULL);
+        dir = g_path_get_dirname(path);
+        patch = stub_patch(e);
+        g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+        g_assert_true(g_file_set_contents(path, patch, -1, NULL));
+    }
+    copy = qf_series_load(conf, &error);
+    g_assert_no_error(error);
+    qf_series_lint(copy, tsv, problems);
+    for (guint i = 0; i < problems->len; i++) {
+        g_printerr("%s\n", (char *)g_ptr_array_index(problems, i));
+    }
+    g_assert_cmpuint(problems->len, ==, 0);
+    for (guint i = 0; i < copy->entries->len; i++) {
+        const QfEntry *e = g_ptr_array_index(copy->entries, i);
+        g_autofree char *path = NULL, *dir = NULL;
+
+        if (!e->patch) {
+            continue;
+        }
+        path = g_build_filename(tmp, e->patch, NULL);
+        dir = g_path_get_dirname(path);
+        g_unlink(path);
+        g_rmdir(dir);
+    }
+    g_unlink(conf);
+    g_rmdir(tmp);
 }
 
 /* ---- syntax ---------------------------------------------------------- */
@@ -689,6 +768,7 @@ int main(int argc, char **argv)
     g_test_add_func("/series/real/counts", test_real_counts);
     g_test_add_func("/series/real/table-order", test_real_table_order);
     g_test_add_func("/series/real/entries", test_real_entries);
+    g_test_add_func("/series/real/facts", test_real_facts);
     g_test_add_func("/series/parse/context", test_parse_context);
     g_test_add_func("/series/parse/crlf", test_parse_crlf);
     g_test_add_func("/series/parse/load-dir", test_load_dir);
