@@ -156,8 +156,9 @@ static GBytes *git_run_full(const char *dir, const char *const *args,
     }
     if (!g_subprocess_get_successful(proc)) {
         g_autofree char *cmd = format_argv(args);
-        g_autofree char *msg = g_strndup(
-            g_bytes_get_data(err, NULL), g_bytes_get_size(err));
+        gsize len;
+        const char *data = g_bytes_get_data(err, &len);
+        g_autofree char *msg = len ? g_strndup(data, len) : g_strdup("");
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED, "git %s failed: %s",
                     cmd, *g_strstrip(msg) ? msg : "(no message)");
         return NULL;
@@ -172,11 +173,14 @@ static char *git_output(const char *dir, const char *const *args,
 {
     g_autoptr(GBytes) out = git_run_full(dir, args, input, env, flags, error);
 
+    gsize len;
+    const char *data;
+
     if (!out) {
         return NULL;
     }
-    return g_strchomp(g_strndup(g_bytes_get_data(out, NULL),
-                                g_bytes_get_size(out)));
+    data = g_bytes_get_data(out, &len);
+    return g_strchomp(len ? g_strndup(data, len) : g_strdup(""));
 }
 
 static gboolean git_run(const char *dir, const char *const *args,
@@ -515,12 +519,13 @@ GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error)
                                          GIT_NONE, error);
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     const char *p, *end;
+    gsize len;
 
     if (!out) {
         return NULL;
     }
-    p = g_bytes_get_data(out, NULL);
-    end = p + g_bytes_get_size(out);
+    p = g_bytes_get_data(out, &len);
+    end = p + len;
     while (p < end) {
         gsize len = strnlen(p, end - p);
         gboolean renamed = len > 3 && (p[0] == 'R' || p[0] == 'C');
@@ -618,6 +623,7 @@ GPtrArray *qf_tree_commits(QfTree *tree, GError **error)
     g_autofree char *head = qf_tree_head(tree, error);
     const char *prev = tree->base_commit;
     const char *p, *end;
+    gsize len;
 
     if (!head) {
         return NULL;
@@ -626,8 +632,8 @@ GPtrArray *qf_tree_commits(QfTree *tree, GError **error)
     if (!out) {
         return NULL;
     }
-    p = g_bytes_get_data(out, NULL);
-    end = p + g_bytes_get_size(out);
+    p = g_bytes_get_data(out, &len);
+    end = p + len;
     while (p < end) {
         g_autofree char *rec = g_strndup(p, strnlen(p, end - p));
         g_autofree char *parents = NULL;
