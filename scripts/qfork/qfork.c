@@ -93,6 +93,47 @@ static const QfCommand commands[] = {
      "the table keeps its order.  Exit 1 listing every problem.\n"
      "\n"
      "  --facts FILE    also compare the table rows with this facts table\n"},
+    {"vm", qf_cmd_vm,
+     "print or run the QEMU command line for a Grace GPU passthrough VM",
+     "vm [--sysroot DIR] [--gpu BDF]... [--json-out F | --from-json F]\n"
+     "          [--print | --run] [--override KEY=VALUE]... [-- QEMU-ARGS]",
+     "Reads the host's topology from sysfs (GPUs bound to vfio-pci or\n"
+     "nvgrace_gpu_vfio_pci, the SMMUv3 each sits behind, NUMA nodes, GPU\n"
+     "memory nodes, EGM) or a VM description written by --json-out, and\n"
+     "prints the qemu-system-aarch64 command line: one iommufd; virt with\n"
+     "KVM, GICv3 and highmem-mmio-size for the GPUs' BARs; per host SMMUv3\n"
+     "a pxb-pcie and an arm-smmuv3,accel=on with a root port and vfio-pci\n"
+     "per GPU; per GPU 8 memory-less NUMA nodes with acpi-generic-initiator\n"
+     "objects in order, and acpi-egm-memory where the host has EGM.  Bad\n"
+     "input prints one message and no command line.\n"
+     "\n"
+     "  --sysroot DIR        read sysfs and /dev below DIR (default /)\n"
+     "  --gpu BDF            pass only this GPU (repeatable; default all)\n"
+     "  --json-out F         write the VM description (JSON) to F, - stdout\n"
+     "  --from-json F        use the VM description in F, not the host\n"
+     "  --print              print the command line (the default)\n"
+     "  --run                run it (QEMU replaces qfork)\n"
+     "  --qemu PATH          the QEMU binary (default $QEMU_SYSTEM, else\n"
+     "                       qemu-system-aarch64 from PATH)\n"
+     "  --override KEY=VAL   smmu.ats|ril|cmdqv=on|off|auto, smmu.oas=auto|\n"
+     "                       44|48, smmu.ssidsize=auto|0..20 (smmuN.KEY for\n"
+     "                       the N-th SMMU only), node.cpus=N,\n"
+     "                       node.memory=SIZE, egm=off,\n"
+     "                       machine.highmem-mmio-size=SIZE\n"
+     "  --emulate            test aid: TCG, arm-smmuv3 accel=off and an\n"
+     "                       emulated device (--emulate-device, default\n"
+     "                       virtio-rng-pci) in place of each GPU\n"},
+    {"doctor", qf_cmd_doctor,
+     "check that this host is ready for Grace GPU passthrough",
+     "doctor [--sysroot DIR]",
+     "Read-only checks: /dev/kvm; iommufd (/dev/iommu); the vfio cdev\n"
+     "interface; SMMUv3 instances and nesting support; every NVIDIA GPU\n"
+     "bound to a vfio driver, with its cdev, behind an SMMUv3, its IOMMU\n"
+     "group and EGM device; NUMA consistency and the GPU memory nodes;\n"
+     "hugepages.  Each problem comes with how to fix it.  Exit 1 when a\n"
+     "check fails.\n"
+     "\n"
+     "  --sysroot DIR        read sysfs and /dev below DIR (default /)\n"},
     {"help", cmd_help,
      "show help for qfork or one command",
      "help [COMMAND]",
