@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Build qemu-system-aarch64 and the QEMU qtests that `make check` runs, in
+# qemu/build, with ninja.  Progress is shown every few percent; the full
+# ninja output is kept in qemu/build/grace-build.log and its tail is shown
+# when the build fails.
+#
+# usage: scripts/build-qemu.sh [TREE]      JOBS=N (default 2)
+set -euo pipefail
+. "$(dirname "$0")/pipeline-lib.sh"
+
+tree=$(cd "${1:-$TOP/qemu}" && pwd) || die "no QEMU tree at ${1:-$TOP/qemu}"
+build=$tree/build
+[ -f "$build/build.ninja" ] || die "$build is not configured (run scripts/configure-qemu.sh)"
+
+# What `make check` needs: the emulator, and QEMU's own qtests for the
+# SMMUv3/NUMA/ACPI area (run by tests/qemu/qtest-*.sh).
+targets=(
+    qemu-system-aarch64
+    tests/qtest/iommu-smmuv3-test
+    tests/qtest/numa-test
+    tests/qtest/bios-tables-test
+)
+# ccache: paths relative to the repository root and no cwd in the hash, so
+# two checkouts of the fork (and a CI clone) share one cache.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$tree")}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
+
+banner "build: ninja -j${JOBS:-2} ${targets[*]}"
+log=$build/grace-build.log
+start=$(date +%s)
+ccache_before=$(ccache --print-stats 2>/dev/null | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 } END { print h + 0 }') || true
+set +e
+ninja -C "$build" -j"${JOBS:-2}" "${targets[@]}" 2>&1 | tee "$log" | awk -v t0="$start" '
+    # Show "[N/M]" every 5% (and every line that is not a progress line:
+    # compiler warnings, errors), so the console stays readable in CI.
+    /^\[[0-9]+\/[0-9]+\]/ {
+        step = $1; gsub(/[][]/, "", step); split(step, nm, "/")
+        pct = int(100 * nm[1] / nm[2])
+        if (pct >= next_pct || nm[1] == nm[2]) {
+            printf "    [%3d%%] %s/%s steps, %ds\n", pct, nm[1], nm[2], systime() - t0
+            fflush(); next_pct = pct - pct % 5 + 5
+        }
+        next
+    }
+    /^ninja: (Entering|no work)/ { next }
+    { print; fflush() }'
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -ne 0 ]; then
+    grep -n -A20 '^FAILED' "$log" | head -n 60 >&2 || tail -n 40 "$log" >&2
+    die "QEMU build failed (full log: qemu/build/grace-build.log)"
+fi
+hits=$(ccache --print-stats 2>/dev/null | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 } END { print h + 0 }') || true
+note "built in $(($(date +%s) - start))s; ccache hits this build: $(( ${hits:-0} - ${ccache_before:-0} ))"
+note "$("$build/qemu-system-aarch64" --version | head -n 1)"

@@ -1,0 +1,135 @@
+# Shared helpers of the build pipeline scripts (sourced, not run).
+#
+# Every script of the pipeline prints what it does as "==> phase" banners
+# and fails with one "error: ..." line naming what is wrong, so a newcomer
+# watching a several-minute build sees where it is and why it stopped.
+
+# The repository root, wherever the caller runs from.
+: "${TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+export TOP
+
+PIPELINE_START=${PIPELINE_START:-$(date +%s)}
+export PIPELINE_START
+
+# Time since the pipeline started, as "1m05s".
+elapsed() {
+    local s=$(($(date +%s) - PIPELINE_START))
+    printf '%dm%02ds' $((s / 60)) $((s % 60))
+}
+
+banner() {
+    printf '==> [%s] %s\n' "$(elapsed)" "$*"
+}
+
+note() {
+    printf '    %s\n' "$*"
+}
+
+die() {
+    printf 'error: %s\n' "$*" >&2
+    exit 1
+}
+
+# series_base_attr KEY: the value of KEY in series.conf's "base" block,
+# or the version itself for KEY "version".  The pin lives in series.conf
+# only; scripts never hard-code it.
+series_base_attr() {
+    local key=$1 conf=${SERIES_CONF:-$TOP/series.conf}
+    [ -r "$conf" ] || die "cannot read $conf (it holds the pinned base)"
+    awk -v want="$key" '
+        /^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
+        /^base / { inbase = 1; if (want == "version") { print $2; exit } ; next }
+        /^[^ ]/  { if (inbase) exit; next }
+        inbase && /^  [^ ]/ {
+            k = $1; sub(/^  [^ ]+ /, ""); sub(/[[:space:]]+$/, "")
+            if (k == want) { print; exit }
+        }' "$conf"
+}
+
+# Fill BASE_VERSION, BASE_TARBALL and BASE_SHA256 from series.conf.
+load_base_pin() {
+    BASE_VERSION=$(series_base_attr version)
+    BASE_TARBALL=$(series_base_attr tarball)
+    BASE_SHA256=$(series_base_attr sha256)
+    [ -n "$BASE_VERSION" ] ||
+        die "${SERIES_CONF:-$TOP/series.conf}: no 'base VERSION' directive"
+    [ -n "$BASE_TARBALL" ] && [ -n "$BASE_SHA256" ] ||
+        die "${SERIES_CONF:-$TOP/series.conf}: base $BASE_VERSION needs 'tarball' and 'sha256'"
+}
+
+sha256_of() {
+    sha256sum "$1" | cut -d' ' -f1
+}
+
+# The URIs of the machine's apt sources that serve the Debian suite SUITE
+# (default "bookworm"), one per line, from both the one-line and the
+# deb822 formats.  The mirror is found here at run time: no host name is
+# written into the repository.
+apt_suite_uris() {
+    local etc=${APT_ETC:-/etc/apt} suite=${1:-bookworm}
+    {
+        for f in "$etc/sources.list" "$etc"/sources.list.d/*.list; do
+            [ -r "$f" ] || continue
+            # deb [opts] URI SUITE COMPONENTS...
+            sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" |
+                awk -v s="$suite" '$1 == "deb" && $3 == s { print $2 }'
+        done
+        for f in "$etc"/sources.list.d/*.sources; do
+            [ -r "$f" ] || continue
+            awk -v s="$suite" '
+                function flush() {
+                    if (enabled && types ~ /(^| )deb( |$)/ && index(suites " ", " " s " "))
+                        print uris
+                    types = suites = uris = ""; enabled = 1
+                }
+                BEGIN { enabled = 1 }
+                /^[[:space:]]*#/ { next }
+                /^[[:space:]]*$/ { flush(); next }
+                tolower($1) == "types:"   { $1 = ""; types = $0 }
+                tolower($1) == "suites:"  { $1 = ""; suites = $0 }
+                tolower($1) == "uris:"    { $1 = ""; uris = $0 }
+                tolower($1) == "enabled:" { enabled = (tolower($2) != "no") }
+                END { flush() }' "$f" | tr ' ' '\n'
+        done
+    } | sed -e '/^$/d' -e 's:/*$::' | awk '!seen[$0]++'
+}
+
+apt_bookworm_uris() {
+    apt_suite_uris bookworm
+}
+
+# Download URL to DEST, trusting it only once its sha256 is WANT: the
+# bytes go to DEST.part and are renamed only after the check, so an
+# interrupted or truncated download is never taken for a good one.
+# apt's own downloader is used where present, so the transport and proxy
+# settings that apt uses on this machine apply.
+download_verified() {
+    local url=$1 dest=$2 want=$3 part=$2.part got
+    rm -f "$part"
+    if [ "${DOWNLOAD_WITH:-}" != curl ] && [ -x /usr/lib/apt/apt-helper ] &&
+       [[ $url != file:* ]]; then
+        # apt-helper checks the hash itself; it drops to the _apt user
+        # when root, so let that user write the partial file.
+        if ! /usr/lib/apt/apt-helper -o APT::Sandbox::User=root \
+                -o Acquire::Retries=1 -o Acquire::http::Timeout=30 \
+                download-file "$url" "$part" >"$part.log" 2>&1; then
+            sed 's/^/    /' "$part.log" >&2
+            rm -f "$part" "$part.log"
+            return 1
+        fi
+        rm -f "$part.log"
+    else
+        curl -fsSL --connect-timeout "${CONNECT_TIMEOUT:-15}" -o "$part" "$url" || {
+            rm -f "$part"
+            return 1
+        }
+    fi
+    got=$(sha256_of "$part")
+    if [ "$got" != "$want" ]; then
+        printf 'error: %s: sha256 mismatch (got %s, pinned %s); download discarded\n' \
+            "$url" "$got" "$want" >&2
+        rm -f "$part"
+        return 1
+    fi
+    mv -f "$part" "$dest"
+}

@@ -1,0 +1,62 @@
+# The Grace-ready qemu-system-aarch64, phase by phase (included by the top
+# Makefile; every phase is a script under scripts/ that also runs alone):
+#
+#   deps       scripts/install-deps.sh   Debian packages (apt when root)
+#   base       scripts/fetch-base.sh     pinned QEMU base -> qemu/, base.lock
+#   series     $(QFORK) push -a          series.conf applied, one commit each
+#   configure  scripts/configure-qemu.sh aarch64-softmmu, only when options change
+#   qemu       scripts/build-qemu.sh     ninja -j$(JOBS): binary + qtests
+#   verify     scripts/verify-qemu.sh    the binary has every Grace feature
+#
+# Variables: QEMU_SOURCE=PATH|URL (where the base comes from, see
+# scripts/fetch-base.sh), JOBS (ninja parallelism, default 2),
+# QEMU_CONFIGURE_EXTRA (extra configure options).
+#
+# `make rebuild` configures and builds qemu/ as it is (no fetch, no push):
+# for a tree with your own edits.
+
+QEMU_DIR := $(TOP)/qemu
+QEMU_BUILD_DIR := $(QEMU_DIR)/build
+QEMU_SYSTEM := $(QEMU_BUILD_DIR)/qemu-system-aarch64
+JOBS ?= 2
+
+# The tests and the scripts find the binary, the tool and the sources here.
+export QEMU_SYSTEM QFORK QEMU_SOURCE JOBS QEMU_CONFIGURE_EXTRA TOP
+# One clock for the phase banners of a whole `make` run.
+PIPELINE_START := $(shell date +%s)
+export PIPELINE_START
+
+.PHONY: deps base series configure qemu verify rebuild
+
+deps:
+	@scripts/install-deps.sh
+
+# qfork and the other C tools need the -dev packages on a fresh machine.
+$(QFORK): | deps
+
+base: deps $(QFORK)
+	@scripts/fetch-base.sh
+
+# push -a exits 2 when every entry is already applied (quilt's convention).
+series: base $(QFORK)
+	@source scripts/pipeline-lib.sh; banner "series: $(QFORK) push -a (series.conf)"; \
+	cd $(QEMU_DIR) && { $(QFORK) push -a; rc=$$?; }; \
+	case $$rc in \
+	0) ;; \
+	2) note "every series entry is already applied" ;; \
+	*) die "qfork push -a failed (exit $$rc): qemu/ is left at the last entry that applied; see 'qfork status'" ;; \
+	esac
+
+configure: series
+	@scripts/configure-qemu.sh $(QEMU_DIR)
+
+qemu: configure
+	@scripts/build-qemu.sh $(QEMU_DIR)
+
+verify: qemu
+	@scripts/verify-qemu.sh $(QEMU_SYSTEM)
+
+rebuild: deps
+	@scripts/configure-qemu.sh $(QEMU_DIR)
+	@scripts/build-qemu.sh $(QEMU_DIR)
+	@scripts/verify-qemu.sh $(QEMU_SYSTEM)
