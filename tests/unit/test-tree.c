@@ -409,6 +409,9 @@ static void test_restore_paths(Fixture *f, gconstpointer data)
     remove_file(f->dir, "README");
     /* As after a killed update-index: the index has them too. */
     g_free(git(f->dir, "add -A"));
+    /* As after a killed qf_apply_write(): its temporaries. */
+    write_file(f->dir, "hw/acpi/.qfork-a1b2c3", "half");
+    write_file(f->dir, "hw/new/deep/.qfork-d4e5f6", "half");
 
     g_assert_true(qf_tree_restore_paths(tree, paths, &error));
     g_assert_no_error(error);

@@ -774,6 +774,38 @@ static gboolean split_by_head(QfTree *tree, GPtrArray *paths,
     return TRUE;
 }
 
+/*
+ * qf_apply_write() writes each file as a temporary ".qfork-XXXXXX" beside
+ * it and renames it into place; a killed push can leave one behind.
+ */
+#define APPLY_TEMP_PREFIX ".qfork-"
+
+static void remove_write_leftovers(const char *top, GPtrArray *paths)
+{
+    g_autoptr(GHashTable) dirs =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTableIter it;
+    gpointer dir;
+
+    for (guint i = 0; i < paths->len; i++) {
+        g_autofree char *full =
+            g_build_filename(top, g_ptr_array_index(paths, i), NULL);
+        g_hash_table_add(dirs, g_path_get_dirname(full));
+    }
+    g_hash_table_iter_init(&it, dirs);
+    while (g_hash_table_iter_next(&it, &dir, NULL)) {
+        g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+            if (g_str_has_prefix(name, APPLY_TEMP_PREFIX)) {
+                g_autofree char *leftover = g_build_filename(dir, name, NULL);
+                g_unlink(leftover);
+            }
+        }
+    }
+}
+
 /* Remove @path from the work tree and the directories it leaves empty. */
 static void remove_work_file(const char *top, const char *path)
 {
@@ -798,6 +830,7 @@ gboolean qf_tree_restore_paths(QfTree *tree, GPtrArray *paths,
     if (paths->len == 0) {
         return TRUE;
     }
+    remove_write_leftovers(tree->dir, paths);
     if (!split_by_head(tree, paths, in_head, not_in_head, error)) {
         return FALSE;
     }

@@ -101,7 +101,7 @@ gboolean qf_tree_pop_to(QfTree *tree, const char *commit, GError **error);
  * Building blocks of the above, for tests and recovery: commit the
  * current content of @paths on top of @parent and move HEAD from @parent
  * to it; put @paths back as they are in HEAD (deleting those HEAD does
- * not have).
+ * not have, and the temporaries qf_apply_write() may have left).
  */
 char *qf_tree_commit_paths(QfTree *tree, const char *parent,
                            GPtrArray *paths, const QfCommitInfo *info,
