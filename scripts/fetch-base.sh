@@ -45,6 +45,7 @@ warn() { printf 'warning: %s\n' "$*" >&2; }
 # Each source starts from an empty work directory: nothing a refused
 # candidate left behind can leak into the next one.
 reset_workdir() {
+    got_commit=""
     rm -rf "${workdir:?}"/* "${workdir:?}"/.[!.]* 2>/dev/null || true
 }
 
@@ -291,7 +292,19 @@ write_lock() {
 
 install_tree() {
     banner "base: qfork init (pristine base commit, refs/qfork/base)"
-    "$QFORK" init "$workdir/src" ||
+    # The description goes into the base commit: it names the content
+    # (tarball and checksum, or git commit), not where it was found, so the
+    # same base gives the same commit id from any source.
+    local desc
+    if [ "$got_sha256" != - ]; then
+        desc="From $BASE_TARBALL, sha256 $BASE_SHA256."
+    elif [ -n "$got_commit" ]; then
+        desc="From git commit $got_commit (QEMU $BASE_VERSION)."
+    else
+        desc="From a QEMU $BASE_VERSION source directory."
+    fi
+    "$QFORK" -s "${SERIES_CONF:-$TOP/series.conf}" init --version "$BASE_VERSION" \
+            --source-desc "$desc" "$workdir/src" ||
         die "qfork init failed on the extracted tree; nothing was installed as qemu/"
     # Same filesystem: the rename is atomic, so qemu/ is either absent or whole.
     mv -T "$workdir/src" "$QEMU_DIR" ||

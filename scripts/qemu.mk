@@ -31,8 +31,9 @@ export PIPELINE_START
 deps:
 	@scripts/install-deps.sh
 
-# qfork and the other C tools need the -dev packages on a fresh machine.
-$(QFORK): | deps
+# qfork and the other C tools need the -dev packages on a fresh machine:
+# qfork.mk checks them in qfork-deps, which comes after installing them.
+qfork-deps: deps
 
 base: deps $(QFORK)
 	@scripts/fetch-base.sh
@@ -40,7 +41,7 @@ base: deps $(QFORK)
 # push -a exits 2 when every entry is already applied (quilt's convention).
 series: base $(QFORK)
 	@source scripts/pipeline-lib.sh; banner "series: $(QFORK) push -a (series.conf)"; \
-	cd $(QEMU_DIR) && { $(QFORK) push -a; rc=$$?; }; \
+	cd $(TOP) && { $(QFORK) push -a; rc=$$?; }; \
 	case $$rc in \
 	0) ;; \
 	2) note "every series entry is already applied" ;; \

@@ -5,7 +5,9 @@
 #
 #   properties  `-device T,help`, `-object T,help`, `-machine virt,help`
 #   config      <build>/aarch64-softmmu-config-devices.mak (Kconfig result)
-#   symbols     code with no property to show it (the VFIO DMA-BUF export)
+#   trace       code with no property to show it (the VFIO DMA-BUF export of
+#               region BARs): its trace event in `-trace help`, with
+#               CONFIG_VFIO=y proving the code is compiled in
 #   --version   names the fork and the series (configure --with-pkgversion)
 #
 # usage: scripts/verify-qemu.sh [QEMU_BINARY]
@@ -47,7 +49,7 @@ REQUIRED=(
     config:ACPI_PCI:y
     config:PXB:y
     # VFIO regions exported as DMA-BUF (no property shows it)
-    symbol:vfio:vfio_region_create_dma_buf
+    trace:vfio:vfio_region_dmabuf
 )
 # shellcheck disable=SC2206
 REQUIRED+=(${VERIFY_EXTRA:-})
@@ -101,11 +103,12 @@ check_one() {
         else
             fail "config CONFIG_$type=$name (aarch64-softmmu-config-devices.mak)"
         fi ;;
-    symbol)
-        if nm "$qemu" 2>/dev/null | grep -q " [tT] $name\$"; then
-            ok "code ($type): $name"
+    trace)
+        [ -f "$work/trace" ] || "$qemu" -trace help >"$work/trace" 2>&1 || true
+        if grep -qx "$name" "$work/trace"; then
+            ok "trace event ($type): $name"
         else
-            fail "code ($type): $name"
+            fail "trace event ($type): $name"
         fi ;;
     accel)
         if "$qemu" -accel help 2>/dev/null | grep -qx "$name"; then
