@@ -163,6 +163,35 @@ static inline void fx_git_commit_all(const char *dir, const char *msg)
     g_free(fx_git(dir, "commit", "-q", "--allow-empty", "-m", msg));
 }
 
+/* Deterministic pseudo-random bytes, like a compiled ACPI table. */
+static inline GBytes *fx_blob(guint32 seed, gsize len)
+{
+    g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
+    guint8 *data = g_malloc(len);
+
+    for (gsize i = 0; i < len; i++) {
+        data[i] = (guint8)g_rand_int_range(rand, 0, 256);
+    }
+    return g_bytes_new_take(data, len);
+}
+
+static inline void fx_write_bytes(const char *tree, const char *rel, GBytes *b)
+{
+    fx_write(tree, rel, g_bytes_get_data(b, NULL), (gssize)g_bytes_get_size(b));
+}
+
+/* A new directory holding the files of @rev, as git checks them out. */
+static inline char *fx_git_checkout_copy(const char *repo, const char *rev)
+{
+    char *dir = fx_tmpdir();
+    g_autofree char *wt = g_strdup_printf("--work-tree=%s", dir);
+
+    g_free(fx_git(repo, wt, "checkout", "-q", "-f", rev, "--", "."));
+    /* Leave the repository's own index as HEAD has it. */
+    g_free(fx_git(repo, "reset", "-q"));
+    return dir;
+}
+
 /*
  * Every entry below @tree, sorted: type, mode and content (or link target).
  * Two equal snapshots mean the tree is byte-for-byte the same.

@@ -78,23 +78,6 @@ static guint line_of(const char *text, const char *prefix)
     return 0;
 }
 
-/* Deterministic pseudo-random bytes, like a compiled ACPI table. */
-static GBytes *blob(guint32 seed, gsize len)
-{
-    g_autoptr(GRand) rand = g_rand_new_with_seed(seed);
-    guint8 *data = g_malloc(len);
-
-    for (gsize i = 0; i < len; i++) {
-        data[i] = (guint8)g_rand_int_range(rand, 0, 256);
-    }
-    return g_bytes_new_take(data, len);
-}
-
-static void write_blob(const char *dir, const char *rel, GBytes *b)
-{
-    fx_write(dir, rel, g_bytes_get_data(b, NULL), (gssize)g_bytes_get_size(b));
-}
-
 #define SKIP_WITHOUT_GIT()                                                  \
     do {                                                                    \
         if (!fx_have_git()) {                                               \
@@ -492,14 +475,14 @@ static void binary_fixture(BinaryFixture *f)
     f->repo = fx_git_init();
     fx_write(f->repo, "README", "fixture\n", -1);
     fx_git_commit_all(f->repo, "base");
-    f->v1 = blob(1, 8192);
-    write_blob(f->repo, "tests/data/acpi/virt/SRAT", f->v1);
+    f->v1 = fx_blob(1, 8192);
+    fx_write_bytes(f->repo, "tests/data/acpi/virt/SRAT", f->v1);
     fx_git_commit_all(f->repo, "add table");
     len = g_bytes_get_size(f->v1);
     v2 = g_memdup2(g_bytes_get_data(f->v1, NULL), len);
     memcpy(v2 + 100, "GI-SRAT", 7);
     f->v2 = g_bytes_new(v2, len);
-    write_blob(f->repo, "tests/data/acpi/virt/SRAT", f->v2);
+    fx_write_bytes(f->repo, "tests/data/acpi/virt/SRAT", f->v2);
     fx_git_commit_all(f->repo, "update table");
     f->add_patch = fx_git(f->repo, "format-patch", "--stdout", "-1", "HEAD~1");
     f->change_patch = fx_git(f->repo, "format-patch", "--stdout", "-1", "HEAD");
