@@ -6,6 +6,7 @@
 #include "qf-doctor.h"
 #include "qf-error.h"
 #include "qf-topology.h"
+#include "qf-vmconfig.h"
 
 #include <gio/gio.h>
 #include <string.h>
@@ -237,7 +238,7 @@ static void check_hugepages(Doctor *d)
         if (!hp->total) {
             continue;
         }
-        size = g_format_size_full(hp->page_size, G_FORMAT_SIZE_IEC_UNITS);
+        size = qf_format_size(hp->page_size);
         g_string_append_printf(have, "%s%" G_GUINT64_FORMAT " x %s (%"
                                G_GUINT64_FORMAT " free)", have->len ? ", " : "",
                                hp->total, size, hp->free);

@@ -324,7 +324,7 @@ static QfJson *read_value(Reader *r, guint depth)
 {
     QfJson *v;
 
-    if (depth > QF_JSON_MAX_DEPTH) {
+    if (depth >= QF_JSON_MAX_DEPTH) {
         fail(r, "nesting deeper than %d levels", QF_JSON_MAX_DEPTH);
         return NULL;
     }

@@ -111,7 +111,8 @@ static gboolean parse_id_range(const char *item, GArray *ids, GError **error)
     g_auto(GStrv) ends = g_strsplit(item, "-", 2);
     guint64 lo, hi;
 
-    if (!g_ascii_string_to_unsigned(ends[0], 10, 0, 65535, &lo, NULL) ||
+    if (!ends[0] ||
+        !g_ascii_string_to_unsigned(ends[0], 10, 0, 65535, &lo, NULL) ||
         (ends[1] && !g_ascii_string_to_unsigned(ends[1], 10, 0, 65535, &hi,
                                                 NULL))) {
         g_set_error(error, QF_ERROR, QF_ERROR_PARSE, "bad list item '%s'",

@@ -1,0 +1,293 @@
+/*
+ * Unit tests of qf_doctor_run() on the fixture hosts and on copies broken
+ * in one way each; and that the doctor changes nothing.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "qf-doctor.h"
+#include "qf-error.h"
+#include "sysfs-fixtures.h"
+
+#include <gio/gio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static GPtrArray *run(const char *root)
+{
+    g_autoptr(GError) err = NULL;
+    GPtrArray *findings = qf_doctor_run(root, &err);
+
+    g_assert_no_error(err);
+    g_assert_nonnull(findings);
+    return findings;
+}
+
+static GPtrArray *run_fixture(const char *name)
+{
+    g_autofree char *root = fixture(name);
+
+    return run(root);
+}
+
+/* The finding of @check whose message contains @text, or NULL. */
+static const QfFinding *find(const GPtrArray *findings, QfSeverity sev,
+                             const char *check, const char *text)
+{
+    for (guint i = 0; i < findings->len; i++) {
+        const QfFinding *f = g_ptr_array_index(findings, i);
+        if (f->severity == sev && !strcmp(f->check, check) &&
+            strstr(f->message, text)) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+static void dump(const GPtrArray *findings)
+{
+    g_autofree char *text = qf_doctor_format(findings);
+
+    g_test_message("%s", text);
+}
+
+static void test_ready_host(void)
+{
+    static const char *const names[] = { "grace-1gpu", "grace-4gpu",
+                                         "grace-2gpu-shared" };
+
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        g_autoptr(GPtrArray) f = run_fixture(names[i]);
+        dump(f);
+        g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_FAIL), ==, 0);
+        g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_WARN), ==, 0);
+        g_assert_nonnull(find(f, QF_FINDING_OK, "smmuv3 nesting", "IOMMUFD"));
+        g_assert_nonnull(find(f, QF_FINDING_OK, "hugepages",
+                              "64 x 512M (64 free)"));
+    }
+}
+
+static void test_unprepared_host(void)
+{
+    g_autoptr(GPtrArray) f = run_fixture("broken-unbound");
+    const QfFinding *gpu;
+    g_autofree char *text = qf_doctor_format(f);
+
+    dump(f);
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "iommufd", "/dev/iommu"));
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "smmuv3 nesting",
+                          "CONFIG_ARM_SMMU_V3_IOMMUFD"));
+    gpu = find(f, QF_FINDING_FAIL, "gpu 0019:01:00.0", "bound to nvidia");
+    g_assert_nonnull(gpu);
+    g_assert_nonnull(strstr(gpu->fix, "echo 0019:01:00.0 > "
+                            "/sys/bus/pci/drivers/nvidia/unbind"));
+    g_assert_nonnull(strstr(gpu->fix, "driver_override"));
+    g_assert_nonnull(find(f, QF_FINDING_OK, "gpu 0018:01:00.0", "EGM"));
+    g_assert_nonnull(find(f, QF_FINDING_WARN, "hugepages", "no hugepages"));
+    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_FAIL), ==, 3);
+    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_WARN), ==, 1);
+    g_assert_nonnull(strstr(text, "FAIL  iommufd: /dev/iommu is missing"));
+    g_assert_nonnull(strstr(text, "      fix: modprobe iommufd\n"));
+    g_assert_true(g_str_has_suffix(text, "3 problem(s), 1 warning(s)\n"));
+}
+
+static void test_no_gpu(void)
+{
+    g_autoptr(GPtrArray) f = run_fixture("broken-nogpu");
+
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "gpus", "no NVIDIA GPU"));
+}
+
+static void test_bad_numa(void)
+{
+    g_autoptr(GPtrArray) f = run_fixture("broken-numa");
+
+    dump(f);
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "topology", "no node9"));
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "topology",
+                          "need 8 memory nodes"));
+    g_assert_null(find(f, QF_FINDING_OK, "numa", ""));
+}
+
+static void test_no_kernel_config(void)
+{
+    char *root = fixture_copy("grace-1gpu");
+    g_autoptr(GPtrArray) f = NULL;
+
+    drop(root, "boot");
+    f = run(root);
+    g_assert_nonnull(find(f, QF_FINDING_WARN, "kernel config", "unchecked"));
+    /* without the config, the device nodes still decide */
+    g_assert_nonnull(find(f, QF_FINDING_OK, "iommufd", "/dev/iommu"));
+    g_assert_null(find(f, QF_FINDING_OK, "smmuv3 nesting", ""));
+    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_FAIL), ==, 0);
+    fixture_copy_free(root);
+}
+
+/* proc/config.gz is read when boot/config-<release> is not there. */
+static void test_config_gz(void)
+{
+    char *root = fixture_copy("grace-1gpu");
+    g_autofree char *path = g_build_filename(root, "proc/config.gz", NULL);
+    g_autoptr(GZlibCompressor) z =
+        g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, -1);
+    const char config[] = "CONFIG_IOMMUFD=y\nCONFIG_VFIO_DEVICE_CDEV=y\n"
+                          "# CONFIG_ARM_SMMU_V3_IOMMUFD is not set\n";
+    char out[4096];
+    gsize read, written;
+    g_autoptr(GPtrArray) f = NULL;
+    g_autoptr(GHashTable) cfg = NULL;
+
+    drop(root, "boot");
+    g_assert_cmpint(g_converter_convert(G_CONVERTER(z), config,
+                                        sizeof(config) - 1, out, sizeof(out),
+                                        G_CONVERTER_INPUT_AT_END, &read,
+                                        &written, NULL),
+                    ==, G_CONVERTER_FINISHED);
+    g_assert_true(g_file_set_contents(path, out, (gssize)written, NULL));
+    cfg = qf_doctor_kernel_config(root);
+    g_assert_nonnull(cfg);
+    g_assert_cmpstr(g_hash_table_lookup(cfg, "CONFIG_IOMMUFD"), ==, "y");
+    f = run(root);
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "smmuv3 nesting",
+                          "built without"));
+    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_FAIL), ==, 1);
+    fixture_copy_free(root);
+}
+
+static void test_no_cdev(void)
+{
+    char *root = fixture_copy("grace-1gpu");
+    g_autoptr(GPtrArray) f = NULL;
+
+    drop(root, "dev/vfio/devices");
+    f = run(root);
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "vfio cdev",
+                          "/dev/vfio/devices is missing"));
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "gpu 0009:01:00.0",
+                          "no vfio cdev"));
+    fixture_copy_free(root);
+}
+
+static void test_shared_group(void)
+{
+    char *root = fixture_copy("grace-1gpu");
+    g_autofree char *link = g_build_filename(
+        root, "sys/kernel/iommu_groups/12/devices/0000:01:00.0", NULL);
+    g_autoptr(GPtrArray) f = NULL;
+
+    g_assert_cmpint(symlink("../../../../devices/pci0000:00/0000:00:00.0/"
+                            "0000:01:00.0", link), ==, 0);
+    f = run(root);
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "gpu 0009:01:00.0",
+                          "IOMMU group 12 also holds 0000:01:00.0, bound to "
+                          "mlx5_core"));
+    fixture_copy_free(root);
+}
+
+static void test_missing_egm_node(void)
+{
+    char *root = fixture_copy("grace-4gpu");
+    g_autoptr(GPtrArray) f = NULL;
+
+    drop(root, "dev/egm5");
+    f = run(root);
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "gpu 0018:01:00.0",
+                          "/dev/egm5 is missing"));
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "gpu 0019:01:00.0",
+                          "/dev/egm5 is missing"));
+    g_assert_nonnull(find(f, QF_FINDING_OK, "gpu 0008:01:00.0", "EGM"));
+    fixture_copy_free(root);
+}
+
+static void test_no_kvm_no_smmu(void)
+{
+    char *root = fixture_copy("grace-1gpu");
+    g_autoptr(GPtrArray) f = NULL;
+
+    drop(root, "dev/kvm");
+    drop(root, "sys/class/iommu");
+    drop(root, "sys/bus/pci/devices/0009:01:00.0/iommu");
+    f = run(root);
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "kvm", "/dev/kvm is missing"));
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "smmuv3", "no SMMUv3"));
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "gpu 0009:01:00.0",
+                          "not behind an SMMUv3"));
+    fixture_copy_free(root);
+}
+
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every file's path, mode, mtime and content: what must not change. */
+static void snapshot(const char *dir, const char *rel, GString *out)
+{
+    g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+
+    while (d && (name = g_dir_read_name(d))) {
+        g_ptr_array_add(names, g_strdup(name));
+    }
+    g_ptr_array_sort(names, compare_names);
+    for (guint i = 0; i < names->len; i++) {
+        const char *n = g_ptr_array_index(names, i);
+        g_autofree char *path = g_build_filename(dir, n, NULL);
+        g_autofree char *r = g_build_filename(rel, n, NULL);
+        g_autofree char *link = g_file_read_link(path, NULL);
+        g_autofree char *data = NULL;
+        struct stat st;
+
+        g_assert_cmpint(lstat(path, &st), ==, 0);
+        g_string_append_printf(out, "%s %o %ld\n", r, st.st_mode,
+                               (long)st.st_mtime);
+        if (link) {
+            g_string_append_printf(out, "-> %s\n", link);
+        } else if (S_ISDIR(st.st_mode)) {
+            snapshot(path, r, out);
+        } else if (g_file_get_contents(path, &data, NULL, NULL)) {
+            g_string_append(out, data);
+        }
+    }
+}
+
+static void test_read_only(void)
+{
+    char *root = fixture_copy("broken-unbound");
+    g_autoptr(GString) before = g_string_new(NULL);
+    g_autoptr(GString) after = g_string_new(NULL);
+    g_autoptr(GPtrArray) f = NULL;
+
+    snapshot(root, "", before);
+    f = run(root);
+    snapshot(root, "", after);
+    g_assert_true(g_str_equal(before->str, after->str));
+    fixture_copy_free(root);
+}
+
+static void test_not_a_root(void)
+{
+    g_autoptr(GError) err = NULL;
+
+    g_assert_null(qf_doctor_run("/nonexistent/sysroot", &err));
+    g_assert_error(err, QF_ERROR, QF_ERROR_NOT_FOUND);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/doctor/ready-host", test_ready_host);
+    g_test_add_func("/doctor/unprepared-host", test_unprepared_host);
+    g_test_add_func("/doctor/no-gpu", test_no_gpu);
+    g_test_add_func("/doctor/bad-numa", test_bad_numa);
+    g_test_add_func("/doctor/no-kernel-config", test_no_kernel_config);
+    g_test_add_func("/doctor/config-gz", test_config_gz);
+    g_test_add_func("/doctor/no-cdev", test_no_cdev);
+    g_test_add_func("/doctor/shared-group", test_shared_group);
+    g_test_add_func("/doctor/missing-egm-node", test_missing_egm_node);
+    g_test_add_func("/doctor/no-kvm-no-smmu", test_no_kvm_no_smmu);
+    g_test_add_func("/doctor/read-only", test_read_only);
+    g_test_add_func("/doctor/not-a-root", test_not_a_root);
+    return g_test_run();
+}
