@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# The ACPI tables of a Grace-like virt machine, as the fork's binary builds
+# them: an iommufd object, two arm-smmuv3 each on its own pxb-pcie root
+# complex with a device standing in for a GPU, and generic initiator
+# objects giving each GPU two memory-less NUMA nodes.  Checks, on the
+# tables decoded by iasl:
+#   IORT  two SMMUv3 nodes at distinct base addresses, and the root
+#         complex mapping each pxb's requester IDs (bus_nr << 8) to its
+#         own SMMU;
+#   SRAT  one Generic Initiator Affinity structure (PCI handle) per
+#         acpi-generic-initiator object, with its proximity domain.
+# The machine runs under the qtest accelerator (no guest code, no
+# firmware); tests/tools/acpi-dump reads the tables over fw_cfg.  With no
+# firmware to number the buses behind the root ports, the GPUs' BDFs (and
+# the low end of each pxb's ID range) are not final, so they are not
+# compared: tests/qemu/gi-order.sh checks entries in detail.
+#
+# Environment: QEMU_SYSTEM (default qemu/build/qemu-system-aarch64).
+# Exit: 0 pass, 77 skip (last line says why), else fail.
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
+[ -x "$qemu" ] || { echo "qemu-system-aarch64 not built ($qemu): run make first"; exit 77; }
+command -v iasl >/dev/null || { echo "iasl not installed (Debian package acpica-tools)"; exit 77; }
+make -s -C "$top" -f tests/tools/tools.mk tools || exit 1
+acpi_dump=$top/build/tools/acpi-dump
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# GPU stand-in -> pxb bus number, and its generic initiators' nodes.
+declare -A gpu_bus=([gpu0]=16 [gpu1]=32)
+declare -A gpu_nodes=([gpu0]="1 2" [gpu1]="3 4")
+gpus=(gpu0 gpu1)
+
+# The firmware stand-in: virt builds ACPI tables only when firmware is
+# loaded; under qtest no guest code runs, so any file will do.
+head -c 4096 /dev/zero >"$work/firmware.bin"
+
+# iommufd: the real /dev/iommu where the host has it; otherwise an fd that
+# is never used (the backend opens nothing until a VFIO device attaches).
+if [ -c /dev/iommu ] && [ -r /dev/iommu ]; then
+    iommufd=(-object iommufd,id=iommufd0)
+    echo "iommufd: /dev/iommu"
+else
+    iommufd=(-object iommufd,id=iommufd0,fd=3)
+    echo "iommufd: no /dev/iommu on this host; object given a placeholder fd"
+fi
+
+args=(-bios "$work/firmware.bin" -m 512M -smp 2 -cpu max
+    -object memory-backend-ram,id=mem0,size=512M
+    -numa node,nodeid=0,cpus=0-1,memdev=mem0
+    "${iommufd[@]}")
+for gpu in "${gpus[@]}"; do
+    for n in ${gpu_nodes[$gpu]}; do args+=(-numa "node,nodeid=$n"); done
+done
+for gpu in "${gpus[@]}"; do
+    args+=(-device "pxb-pcie,id=pxb-$gpu,bus_nr=${gpu_bus[$gpu]},numa_node=0,bus=pcie.0"
+        -device "arm-smmuv3,id=smmu-$gpu,primary-bus=pxb-$gpu"
+        -device "pcie-root-port,id=rp-$gpu,bus=pxb-$gpu,chassis=${gpu_bus[$gpu]}"
+        -device "pci-testdev,id=$gpu,bus=rp-$gpu")
+done
+for gpu in "${gpus[@]}"; do
+    for n in ${gpu_nodes[$gpu]}; do
+        args+=(-object "acpi-generic-initiator,id=gi-$gpu-$n,pci-dev=$gpu,node=$n")
+    done
+done
+
+echo "QEMU: $qemu"
+"$acpi_dump" --qemu "$qemu" --machine virt,gic-version=3 -o "$work/tables" -- "${args[@]}" 3</dev/null ||
+    { echo "FAIL: acpi-dump could not read the tables"; exit 1; }
+for t in IORT SRAT; do
+    [ -f "$work/tables/$t.dat" ] || { echo "FAIL: the machine has no $t"; exit 1; }
+done
+(cd "$work/tables" && iasl -d IORT.dat SRAT.dat >"$work/iasl.log" 2>&1) ||
+    { cat "$work/iasl.log"; echo "FAIL: iasl could not decode the tables"; exit 1; }
+
+failed=0
+ok() { echo "ok   $*"; }
+bad() { echo "FAIL $*"; failed=1; }
+
+# iasl prints "[OFFh DEC LEN]   Field Name : value"; field_values FIELD
+# FILE lists "offset value" for each occurrence.
+field_values() {
+    sed -n "s/^\[\([0-9A-F]*\)h [0-9]* *[0-9]*\] *$1 : \([^ ]*\).*/\1 \2/p" "$2"
+}
+
+# --- IORT -----------------------------------------------------------------
+iort=$work/tables/IORT.dsl
+mapfile -t smmus < <(field_values "Type" "$iort" | awk '$2 == "04" { print $1 }')
+if [ "${#smmus[@]}" -eq 2 ]; then
+    ok "IORT has 2 SMMUv3 nodes (at table offsets ${smmus[*]})"
+else
+    bad "IORT has ${#smmus[@]} SMMUv3 nodes, expected 2"
+fi
+bases=$(field_values "Base Address" "$iort" | awk '{ print $2 }' | sort -u | wc -l)
+[ "$bases" -eq 2 ] && ok "the SMMUv3 nodes have distinct base addresses" ||
+    bad "SMMUv3 base addresses: $(field_values "Base Address" "$iort" | awk '{print $2}' | tr '\n' ' ')"
+
+# Root complex ID mappings as "input-base count output-ref".
+mappings=$(awk -F' : ' '
+    /Input base/       { ib = $2 }
+    /ID Count/         { n = $2 }
+    /Output Reference/ { print ib, n, $2 }' "$iort")
+# smmus_for RID: the SMMUv3 nodes (table offsets) that a root complex
+# mapping sends requester ID RID to.
+smmus_for() {
+    local base count oref
+    while read -r base count oref; do
+        if [ $((16#$base)) -le "$1" ] && [ "$1" -le $((16#$base + 16#$count)) ] &&
+           printf '%s\n' "${smmus[@]}" | grep -qx "$(printf '%03X' $((16#$oref)))"; then
+            printf '0x%x\n' $((16#$oref))
+        fi
+    done <<<"$mappings"
+}
+# Each GPU's requester ID reaches an SMMUv3, and not both the same one.
+# (Which one is not fixed: without firmware the root ports' bus numbers
+# are 0, so each pxb's ID range starts at 0 and the ranges overlap.)
+declare -A reach
+for gpu in "${gpus[@]}"; do
+    rid=$((gpu_bus[$gpu] << 8))
+    reach[$gpu]=$(smmus_for "$rid" | sort -u | tr '\n' ' ')
+    if [ -n "${reach[$gpu]}" ]; then
+        ok "IORT maps $gpu's requester ID $(printf '0x%04x' "$rid") (bus ${gpu_bus[$gpu]}) to SMMUv3 node(s) ${reach[$gpu]}"
+    else
+        bad "IORT maps requester ID $(printf '0x%04x' "$rid") of $gpu to no SMMUv3; mappings (base count ref):"
+        sed 's/^/      /' <<<"$mappings"
+    fi
+done
+if [ "${reach[gpu0]}" = "${reach[gpu1]}" ] && [ "$(wc -w <<<"${reach[gpu0]}")" -eq 1 ]; then
+    bad "both GPUs reach only SMMUv3 node ${reach[gpu0]}"
+else
+    ok "the two pxb root complexes reach different SMMUv3 nodes"
+fi
+
+# --- SRAT -----------------------------------------------------------------
+srat=$work/tables/SRAT.dsl
+# Each GI structure as "domain bus": the handle is segment (2 bytes), then
+# the BDF's bus and devfn bytes.
+gis=$(awk -F' : ' '
+    /Subtable Type/            { gi = ($2 ~ /^05/) }
+    gi && /Device Handle Type/ { type = $2 }
+    gi && /Proximity Domain/   { print $2, type }' "$srat" |
+    while read -r dom type; do echo "$((16#$dom)) $type"; done)
+expected=0
+for gpu in "${gpus[@]}"; do
+    for n in ${gpu_nodes[$gpu]}; do
+        expected=$((expected + 1))
+        if grep -qx "$n 01" <<<"$gis"; then
+            ok "SRAT has a PCI generic initiator for node $n ($gpu)"
+        else
+            bad "SRAT has no PCI generic initiator for node $n ($gpu)"
+        fi
+    done
+done
+count=$(grep -c . <<<"$gis")
+[ "$count" -eq "$expected" ] && ok "SRAT has $count generic initiator structures" ||
+    bad "SRAT has $count generic initiator structures, expected $expected"
+
+if [ "$failed" -ne 0 ]; then
+    echo "--- IORT decoded by iasl:"; grep -v '^ *[0-9A-F]\{4\}: ' "$iort"
+    echo "--- SRAT decoded by iasl:"; grep -v '^ *[0-9A-F]\{4\}: ' "$srat"
+fi
+exit "$failed"
