@@ -59,14 +59,14 @@ static gboolean reader_peek(const Reader *r, Line *line)
 static gboolean reader_peek2(const Reader *r, Line *line)
 {
     Line first;
-    gsize next;
+    gsize next = 0;
 
     return line_at(r, r->pos, &first, &next) && line_at(r, next, line, NULL);
 }
 
 static gboolean reader_next(Reader *r, Line *line)
 {
-    gsize next;
+    gsize next = 0;
 
     if (!line_at(r, r->pos, line, &next)) {
         return FALSE;
