@@ -33,6 +33,9 @@ APT_PACKAGES=(
     # virtio-net option ROM (ipxe-qemu); bios-tables-test needs edk2
     acpica-tools ipxe-qemu qemu-efi-aarch64
 )
+# For tests and one-off needs: more packages, space-separated.
+# shellcheck disable=SC2206
+APT_PACKAGES+=(${DEPS_EXTRA_PACKAGES:-})
 BACKPORTS_PACKAGES=(meson python3-pycotap)
 MESON_MIN=1.5
 
