@@ -122,7 +122,7 @@ static const QfCommand commands[] = {
      "                       machine.highmem-mmio-size=SIZE\n"
      "  --emulate            test aid: TCG, arm-smmuv3 accel=off and an\n"
      "                       emulated device (--emulate-device, default\n"
-     "                       virtio-rng-pci) in place of each GPU\n"},
+     "                       pci-testdev) in place of each GPU\n"},
     {"doctor", qf_cmd_doctor,
      "check that this host is ready for Grace GPU passthrough",
      "doctor [--sysroot DIR]",

@@ -458,11 +458,11 @@ static void test_emulate(void)
     g_assert_true(argv_has(cfg, &o, "-device", "arm-smmuv3,id=smmuv3.0,"
                            "primary-bus=pcie.1,accel=off"));
     g_assert_true(argv_has(cfg, &o, "-device",
-                           "virtio-rng-pci,id=gpu2,bus=rp2"));
+                           "pci-testdev,id=gpu2,bus=rp2"));
     g_assert_true(argv_has(cfg, &o, "-object", "acpi-egm-memory,id=egm2,"
                            "pci-dev=gpu2,node=1"));
-    o.emulate_device = "pci-testdev";
-    g_assert_true(argv_has(cfg, &o, "-device", "pci-testdev,id=gpu0,bus=rp0"));
+    o.emulate_device = "virtio-rng-pci";
+    g_assert_true(argv_has(cfg, &o, "-device", "virtio-rng-pci,id=gpu0,bus=rp0"));
 }
 
 static void test_sizes(void)

@@ -1532,7 +1532,7 @@ static void add_smmu(GPtrArray *argv, const QfVmConfig *cfg,
         if (opts->emulate) {
             add_opt(argv, "-device", "%s,id=%s,bus=%s",
                     opts->emulate_device ? opts->emulate_device
-                                         : "virtio-rng-pci",
+                                         : "pci-testdev",
                     gpu->id, gpu->port);
         } else {
             add_opt(argv, "-device", "vfio-pci,id=%s,host=%s,bus=%s,"

@@ -115,7 +115,7 @@ typedef struct QfVmArgvOptions {
     /*
      * Test aid: the same topology without KVM or host devices, for TCG or
      * qtest: -accel tcg, -cpu max, arm-smmuv3 accel=off, @emulate_device
-     * (e.g. "virtio-rng-pci") in place of each vfio-pci device, no iommufd,
+     * (default "pci-testdev") in place of each vfio-pci device, no iommufd,
      * RAM instead of EGM files (acpi-egm-memory objects are kept).
      */
     gboolean emulate;
