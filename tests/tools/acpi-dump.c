@@ -6,8 +6,8 @@
  *   acpi-dump -o DIR [OPTIONS] [-- QEMU-ARGS...]
  *
  * By default it starts QEMU itself ($QEMU_SYSTEM or --qemu) as
- *   QEMU -machine MACHINE -accel qtest -qtest unix:SOCK -display none
- *        -nodefaults [-qmp unix:QMPSOCK] QEMU-ARGS...
+ *   QEMU -machine MACHINE -accel qtest -qtest unix:SOCK -qtest-log /dev/null
+ *        -display none -nodefaults [-qmp unix:QMPSOCK] QEMU-ARGS...
  * (the QMP socket only when --resets or --qmp is given), talks the qtest
  * protocol on SOCK and stops QEMU when done.  With --socket it connects to
  * a QEMU that is already running with
@@ -31,6 +31,12 @@
  *                        the first reset (repeatable, in order; needs
  *                        --resets >= 1), e.g. '{"execute": "object-del",
  *                        "arguments": {"id": "gi3"}}'; an error reply fails
+ *   --qtest CMD          a qtest command run before each read, i.e. at
+ *                        boot and after every reset (repeatable, in order),
+ *                        to do what firmware would, e.g. program a PCI
+ *                        bridge's bus numbers through ECAM:
+ *                        "writeb 0x4011000019 0x11"; a reply other than OK
+ *                        fails
  *   --list               print the fw_cfg file directory
  *   --timeout SECS       give up after SECS without a reply (default 60)
  *
@@ -97,6 +103,7 @@ typedef struct Options {
     char *socket;
     char *qmp_socket;
     char **qmp_commands;
+    char **qtest_commands;
     char **qemu_args;
     int resets;
     int timeout;
@@ -119,6 +126,9 @@ typedef struct Session {
     gboolean spawned;
     Conn qtest;
     Conn qmp;
+    /* Read from the data register but not consumed yet */
+    guint8 fw_cfg_pending[FW_CFG_DATA_WIDTH];
+    size_t fw_cfg_npending;
 } Session;
 
 typedef struct FwCfgFile {
@@ -136,6 +146,7 @@ static void options_clear(Options *o)
     g_free(o->socket);
     g_free(o->qmp_socket);
     g_strfreev(o->qmp_commands);
+    g_strfreev(o->qtest_commands);
     g_strfreev(o->qemu_args);
 }
 
@@ -283,6 +294,7 @@ static gboolean fw_cfg_select(Session *s, guint16 key, GError **errp)
         s->fw_cfg_base + FW_CFG_SELECTOR_OFFSET, key);
     g_autofree char *reply = qtest_cmd(s, cmd, errp);
 
+    s->fw_cfg_npending = 0;
     return reply != NULL;
 }
 
@@ -303,7 +315,11 @@ static gboolean parse_hex_bytes(const char *hex, guint8 *out, size_t len)
     return TRUE;
 }
 
-/* Stream @len bytes of the selected item, one full-width access a time. */
+/*
+ * Stream @len bytes of the selected item.  Each full-width access moves
+ * the item's offset by its width, so bytes read beyond @len are kept for
+ * the next call.
+ */
 static gboolean fw_cfg_read(Session *s, guint8 *out, size_t len,
                             GError **errp)
 {
@@ -311,19 +327,31 @@ static gboolean fw_cfg_read(Session *s, guint8 *out, size_t len,
         "read 0x%" G_GINT64_MODIFIER "x %d",
         s->fw_cfg_base + FW_CFG_DATA_OFFSET, FW_CFG_DATA_WIDTH);
 
-    for (size_t off = 0; off < len; off += FW_CFG_DATA_WIDTH) {
-        g_autofree char *reply = qtest_cmd(s, cmd, errp);
-        guint8 word[FW_CFG_DATA_WIDTH];
+    while (len > 0) {
+        size_t n;
 
-        if (!reply) {
-            return FALSE;
+        if (s->fw_cfg_npending == 0) {
+            g_autofree char *reply = qtest_cmd(s, cmd, errp);
+
+            if (!reply) {
+                return FALSE;
+            }
+            if (!parse_hex_bytes(reply, s->fw_cfg_pending,
+                                 FW_CFG_DATA_WIDTH)) {
+                g_set_error(errp, ACPI_DUMP_ERROR, 1,
+                            "qtest: unexpected reply to '%s': %s", cmd,
+                            reply);
+                return FALSE;
+            }
+            s->fw_cfg_npending = FW_CFG_DATA_WIDTH;
         }
-        if (!parse_hex_bytes(reply, word, sizeof(word))) {
-            g_set_error(errp, ACPI_DUMP_ERROR, 1,
-                        "qtest: unexpected reply to '%s': %s", cmd, reply);
-            return FALSE;
-        }
-        memcpy(out + off, word, MIN(sizeof(word), len - off));
+        n = MIN(len, s->fw_cfg_npending);
+        memcpy(out, s->fw_cfg_pending, n);
+        memmove(s->fw_cfg_pending, s->fw_cfg_pending + n,
+                s->fw_cfg_npending - n);
+        s->fw_cfg_npending -= n;
+        out += n;
+        len -= n;
     }
     return TRUE;
 }
@@ -510,9 +538,16 @@ static gboolean dump_round(Session *s, int round, GError **errp)
     g_autofree char *rel = round ? g_strdup_printf("reset-%d", round) : NULL;
     g_autofree char *dir = rel ? g_build_filename(s->outdir, rel, NULL)
                                : g_strdup(s->outdir);
-    g_autoptr(GBytes) blob = read_acpi_blob(s, s->opts->list && !round,
-                                            errp);
+    g_autoptr(GBytes) blob = NULL;
 
+    for (char **c = s->opts->qtest_commands; c && *c; c++) {
+        g_autofree char *reply = qtest_cmd(s, *c, errp);
+
+        if (!reply) {
+            return FALSE;
+        }
+    }
+    blob = read_acpi_blob(s, s->opts->list && !round, errp);
     if (!blob) {
         return FALSE;
     }
@@ -529,48 +564,43 @@ static gboolean dump_round(Session *s, int round, GError **errp)
 }
 
 /*
- * Wait for the reply to the command just sent.  Events interleave; QEMU
- * puts a reply's only top-level key first, which no event has.
+ * Run a QMP command and wait for its reply and, if @event is not NULL, for
+ * that event too, in whichever order they come (system_reset's RESET comes
+ * first).  QEMU puts a reply's only top-level key first, which no event
+ * has.
  */
-static gboolean qmp_wait_return(Session *s, const char *cmd, GError **errp)
+static gboolean qmp_cmd_event(Session *s, const char *cmd, const char *event,
+                              GError **errp)
 {
-    for (;;) {
+    g_autofree char *needle =
+        event ? g_strdup_printf("\"event\": \"%s\"", event) : NULL;
+    gboolean got_return = FALSE, got_event = !event;
+
+    if (!conn_write_line(&s->qmp, cmd, errp)) {
+        return FALSE;
+    }
+    while (!got_return || !got_event) {
         g_autofree char *line = conn_read_line(s, &s->qmp, errp);
 
         if (!line) {
             return FALSE;
         }
         if (g_str_has_prefix(line, "{\"return\"")) {
-            return TRUE;
-        }
-        if (g_str_has_prefix(line, "{\"error\"")) {
+            got_return = TRUE;
+        } else if (g_str_has_prefix(line, "{\"error\"")) {
             g_set_error(errp, ACPI_DUMP_ERROR, 1, "QMP command %s failed: %s",
                         cmd, line);
             return FALSE;
+        } else if (needle && strstr(line, needle)) {
+            got_event = TRUE;
         }
     }
+    return TRUE;
 }
 
 static gboolean qmp_cmd(Session *s, const char *cmd, GError **errp)
 {
-    return conn_write_line(&s->qmp, cmd, errp) &&
-           qmp_wait_return(s, cmd, errp);
-}
-
-static gboolean qmp_wait_event(Session *s, const char *event, GError **errp)
-{
-    g_autofree char *needle = g_strdup_printf("\"event\": \"%s\"", event);
-
-    for (;;) {
-        g_autofree char *line = conn_read_line(s, &s->qmp, errp);
-
-        if (!line) {
-            return FALSE;
-        }
-        if (strstr(line, needle)) {
-            return TRUE;
-        }
-    }
+    return qmp_cmd_event(s, cmd, NULL, errp);
 }
 
 static gboolean qmp_handshake(Session *s, GError **errp)
@@ -588,11 +618,11 @@ static gboolean qmp_handshake(Session *s, GError **errp)
     return qmp_cmd(s, "{\"execute\": \"qmp_capabilities\"}", errp);
 }
 
-/* The reset completes after the reply; RESET is sent once it has run. */
+/* The reset runs in the main loop; RESET is sent once it has run */
 static gboolean system_reset(Session *s, GError **errp)
 {
-    return qmp_cmd(s, "{\"execute\": \"system_reset\"}", errp) &&
-           qmp_wait_event(s, "RESET", errp);
+    return qmp_cmd_event(s, "{\"execute\": \"system_reset\"}", "RESET",
+                         errp);
 }
 
 static int unix_socket(const char *path, struct sockaddr_un *addr,
@@ -699,6 +729,9 @@ static GPtrArray *qemu_argv(Session *s, const char *qtest_path,
     g_ptr_array_add(argv, g_strdup("qtest"));
     g_ptr_array_add(argv, g_strdup("-qtest"));
     g_ptr_array_add(argv, g_strdup_printf("unix:%s", qtest_path));
+    /* Without it, QEMU logs every qtest command on stderr */
+    g_ptr_array_add(argv, g_strdup("-qtest-log"));
+    g_ptr_array_add(argv, g_strdup("/dev/null"));
     g_ptr_array_add(argv, g_strdup("-display"));
     g_ptr_array_add(argv, g_strdup("none"));
     /* virt's default NIC needs an option ROM a +ds build may lack */
@@ -719,8 +752,8 @@ static gboolean start_qemu(Session *s, gboolean want_qmp, GError **errp)
     g_autofree char *qtest_path = NULL;
     g_autofree char *qmp_path = NULL;
     g_autoptr(GPtrArray) argv = NULL;
-    int qtest_lfd, qmp_lfd = -1;
-    gboolean ok = FALSE;
+    int qtest_lfd, qmp_lfd = -1, stdout_fd;
+    gboolean spawned, ok = FALSE;
 
     s->tmpdir = g_dir_make_tmp("acpi-dump-XXXXXX", errp);
     if (!s->tmpdir) {
@@ -740,9 +773,18 @@ static gboolean start_qemu(Session *s, gboolean want_qmp, GError **errp)
         }
     }
     argv = qemu_argv(s, qtest_path, qmp_path);
-    if (!g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL,
-                                G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                &s->pid, -1, STDERR_FILENO, -1, errp)) {
+    /*
+     * A copy of stderr: GLib 2.74 closes the child's stderr when handed
+     * fd 2 itself as the child's stdout.
+     */
+    stdout_fd = dup(STDERR_FILENO);
+    spawned = g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL,
+                                     G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                     &s->pid, -1, stdout_fd, -1, errp);
+    if (stdout_fd >= 0) {
+        close(stdout_fd);
+    }
+    if (!spawned) {
         g_prefix_error(errp, "cannot start %s: ", s->opts->qemu);
         goto out;
     }
@@ -1011,6 +1053,8 @@ static gboolean parse_options(Options *o, int argc, char **argv,
         { "qmp", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->qmp_commands,
           "QMP command to run before the first reset (repeatable)",
           "JSON" },
+        { "qtest", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o->qtest_commands,
+          "qtest command to run before each read (repeatable)", "CMD" },
         { "list", 0, 0, G_OPTION_ARG_NONE, &o->list,
           "Print the fw_cfg file directory", NULL },
         { "timeout", 0, 0, G_OPTION_ARG_INT, &o->timeout,

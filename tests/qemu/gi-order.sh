@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# SRAT generic initiator entries in command-line order (issue 4, table row
+# 70ac94ebadd5, patches/0101-hw-acpi-pci-preserve-generic-initiator-*.patch).
+#
+# A Grace-like VM: two PCI devices standing in for GPUs, each behind a root
+# port on its own pxb-pcie root complex, and 8 acpi-generic-initiator
+# objects per GPU, one per memory-less NUMA node (the GPU memory nodes the
+# guest driver uses for MIG).  The SRAT must list the GI affinity structures in the order of the
+# -object options: proximity domain, PCI segment and BDF, entry by entry.
+# Then one GI is deleted at run time (object-del) and, after system_reset,
+# the rebuilt SRAT must list the others in the same order, without the
+# deleted one.
+#
+# The GI ids are chosen so that the GLib hash order of the ids (the order
+# an unpatched QEMU walks the QOM tree in) differs from command-line order:
+# QEMU 11.1.1 without the patch fails this test.
+#
+# Why it lives here, outside the QEMU tree, rather than as a qtest in the
+# patch: it must run unchanged against any qemu-system-aarch64, including
+# an unpatched base, to show that it can fail (and to bisect with); a qtest
+# inside the patch would only exist in trees that already have the fix.
+# It reads the tables with tests/tools/acpi-dump (qtest accelerator, no
+# firmware) and decodes them with iasl (Debian: acpica-tools) on failure.
+#
+# Environment: QEMU_SYSTEM (default: qemu/build/qemu-system-aarch64).
+# Exit: 0 pass, 77 skip (last line says why), else fail.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
+if [ ! -x "$qemu" ]; then
+    echo "qemu-system-aarch64 not built ($qemu): run make first"
+    exit 77
+fi
+
+make -s -C "$top" -f tests/tools/tools.mk tools
+acpi_dump=$top/build/tools/acpi-dump
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# GPU stand-ins and the bus number of their pxb-pcie root bus (bus_nr).
+# Each sits behind a root port at 00.0 of that bus, on the root port's
+# secondary bus, numbered root bus + 1.
+gpus=(gpu0 gpu1)
+declare -A root_bus=([gpu0]=16 [gpu1]=32)
+declare -A gpu_bus=([gpu0]=17 [gpu1]=33)
+
+# No firmware runs under qtest, so nobody numbers the buses behind the root
+# ports and the GPUs would all be on bus 0.  Do what firmware does at every
+# boot: program the root ports' bus numbers through virt's high ECAM window
+# (checked against the MCFG table below).  The SRAT is built when the
+# tables are read, so it sees these numbers.
+ecam_base=$((0x4010000000))
+firmware_bus_setup=()
+for gpu in "${gpus[@]}"; do
+    cfg=$((ecam_base + (root_bus[$gpu] << 20)))
+    firmware_bus_setup+=(
+        --qtest "$(printf 'writeb 0x%x 0x%x' $((cfg + 0x18)) "${root_bus[$gpu]}")"
+        --qtest "$(printf 'writeb 0x%x 0x%x' $((cfg + 0x19)) "${gpu_bus[$gpu]}")"
+        --qtest "$(printf 'writeb 0x%x 0x%x' $((cfg + 0x1a)) "${gpu_bus[$gpu]}")")
+done
+
+# The generic initiators in command-line order: id and NUMA node.  Node 0
+# has the CPU and the RAM; nodes 1-16 are memory-less, 8 per GPU.
+gi_ids=() gi_nodes=() gi_gpus=()
+node=1
+for gpu in "${gpus[@]}"; do
+    for mig in 0 1 2 3 4 5 6 7; do
+        gi_ids+=("$gpu-gi$mig")
+        gi_nodes+=("$node")
+        gi_gpus+=("$gpu")
+        node=$((node + 1))
+    done
+done
+deleted=gpu0-gi3
+
+qemu_args=(-m 256M -smp 1
+    -object memory-backend-ram,id=mem0,size=256M
+    -numa node,nodeid=0,cpus=0,memdev=mem0)
+for n in "${gi_nodes[@]}"; do
+    qemu_args+=(-numa "node,nodeid=$n")
+done
+chassis=1
+for gpu in "${gpus[@]}"; do
+    qemu_args+=(
+        -device "pxb-pcie,id=pxb-$gpu,bus_nr=${root_bus[$gpu]},bus=pcie.0"
+        -device "pcie-root-port,id=rp-$gpu,bus=pxb-$gpu,chassis=$chassis,addr=0.0"
+        -device "pci-testdev,id=$gpu,bus=rp-$gpu,addr=0.0")
+    chassis=$((chassis + 1))
+done
+for i in "${!gi_ids[@]}"; do
+    qemu_args+=(-object "acpi-generic-initiator,id=${gi_ids[$i]},pci-dev=${gi_gpus[$i]},node=${gi_nodes[$i]}")
+done
+
+# Expected GI entries, one line each, in order; $1 = an id to leave out.
+expected_entries() {
+    local i
+    for i in "${!gi_ids[@]}"; do
+        [ "${gi_ids[$i]}" = "${1:-}" ] && continue
+        printf 'domain=%u segment=0000 bdf=%02x:00.0 flags=1\n' \
+            "${gi_nodes[$i]}" "${gpu_bus[${gi_gpus[$i]}]}"
+    done
+}
+
+# GI affinity structures (SRAT subtable type 5, ACPI 6.3 5.2.16.6) of a
+# binary SRAT, one line each, in table order.  The SRAT header is the
+# 36-byte table header plus 12 reserved bytes.
+srat_gi_entries() {
+    local -a b
+    mapfile -t b < <(od -An -v -tu1 -w1 "$1" | tr -d ' ')
+    local off=48 type len
+    while [ "$off" -lt "${#b[@]}" ]; do
+        type=${b[$off]} len=${b[$((off + 1))]}
+        if [ "$len" -lt 2 ]; then
+            echo "SRAT: bad subtable length $len at offset $off" >&2
+            return 1
+        fi
+        if [ "$type" -eq 5 ]; then
+            if [ "${b[$((off + 3))]}" -ne 1 ]; then
+                echo "device-handle-type=${b[$((off + 3))]} (not PCI)"
+            else
+                printf 'domain=%u segment=%04x bdf=%02x:%02x.%x flags=%u\n' \
+                    $((b[off + 4] | b[off + 5] << 8 | b[off + 6] << 16 | b[off + 7] << 24)) \
+                    $((b[off + 8] | b[off + 9] << 8)) \
+                    "${b[$((off + 10))]}" $((b[off + 11] >> 3)) $((b[off + 11] & 7)) \
+                    $((b[off + 24] | b[off + 25] << 8 | b[off + 26] << 16 | b[off + 27] << 24))
+            fi
+        fi
+        off=$((off + len))
+    done
+}
+
+# The table as a person reads it, for the failure report.
+show_srat() {
+    echo "--- ${1#"$work"/} decoded by iasl:"
+    if ! command -v iasl >/dev/null; then
+        echo "(iasl not installed: Debian package acpica-tools; hex dump instead)"
+        od -Ax -tx1 "$1"
+        return
+    fi
+    local d
+    d=$(mktemp -d -p "$work")
+    cp "$1" "$d/SRAT.dat"
+    (cd "$d" && iasl -d SRAT.dat >/dev/null 2>&1) || true
+    if [ -s "$d/SRAT.dsl" ]; then
+        cat "$d/SRAT.dsl"
+    else
+        echo "(iasl could not decode it; hex dump instead)"
+        od -Ax -tx1 "$1"
+    fi
+}
+
+# Expected and actual entry by entry, differing rows marked.
+side_by_side() {
+    local -a want got
+    mapfile -t want <<<"$1"
+    mapfile -t got <<<"$2"
+    local i n=$((${#want[@]} > ${#got[@]} ? ${#want[@]} : ${#got[@]}))
+    printf '%3s  %-44s %s\n' "#" "expected (command-line order)" "SRAT"
+    for ((i = 0; i < n; i++)); do
+        printf '%3d  %-44s %s%s\n' $((i + 1)) "${want[$i]:--}" "${got[$i]:--}" \
+            "$([ "${want[$i]:-}" = "${got[$i]:-}" ] || echo "   <--")"
+    done
+}
+
+failed=0
+check_round() { # $1 label, $2 SRAT file, $3 id deleted before (or empty)
+    local want got
+    want=$(expected_entries "$3")
+    if [ ! -f "$2" ]; then
+        echo "FAIL $1: no SRAT was read"
+        failed=1
+        return
+    fi
+    got=$(srat_gi_entries "$2")
+    if [ "$got" = "$want" ]; then
+        echo "ok $1: $(echo "$got" | wc -l) GI entries in command-line order"
+        return
+    fi
+    failed=1
+    echo "FAIL $1: GI entries not in command-line order"
+    side_by_side "$want" "$got"
+    show_srat "$2"
+}
+
+# The ECAM base of the MCFG table, so that a change of virt's memory map
+# fails with a message rather than with GPUs on bus 0.
+mcfg_base() {
+    local -a b
+    mapfile -t b < <(od -An -v -tu1 -w1 -j44 -N8 "$1" | tr -d ' ')
+    local i v=0
+    for i in 7 6 5 4 3 2 1 0; do
+        v=$(((v << 8) | b[i]))
+    done
+    echo "$v"
+}
+
+echo "QEMU: $qemu"
+if ! "$acpi_dump" --qemu "$qemu" -o "$work/tables" --resets 1 \
+    "${firmware_bus_setup[@]}" \
+    --qmp "{\"execute\": \"object-del\", \"arguments\": {\"id\": \"$deleted\"}}" \
+    -- "${qemu_args[@]}" >"$work/acpi-dump.out"; then
+    cat "$work/acpi-dump.out"
+    echo "FAIL: could not read the ACPI tables (acpi-dump's message above)"
+    exit 1
+fi
+
+if [ "$(mcfg_base "$work/tables/MCFG.dat")" -ne "$ecam_base" ]; then
+    printf 'FAIL: MCFG ECAM base is 0x%x, the test programs bridges at 0x%x\n' \
+        "$(mcfg_base "$work/tables/MCFG.dat")" "$ecam_base"
+    exit 1
+fi
+
+check_round "boot" "$work/tables/SRAT.dat" ""
+check_round "after object-del $deleted and system_reset" \
+    "$work/tables/reset-1/SRAT.dat" "$deleted"
+exit "$failed"
