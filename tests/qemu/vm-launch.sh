@@ -1,0 +1,219 @@
+#!/usr/bin/env bash
+# The VM `qfork vm` generates, launched for real under TCG (issue 8).
+#
+# For the 1-GPU, 4-GPU and shared-SMMU fixture hosts, `qfork vm --emulate`
+# gives the generated topology with pci-testdev standing in for each GPU
+# (no vfio here, so no iommufd and arm-smmuv3 accel=off):
+#   1. QEMU starts it under TCG (-S) and quits: every option and property
+#      of the topology is accepted and every device realized;
+#   2. the same command line runs with a qtest socket; the root ports get
+#      their bus numbers as firmware would give them (ECAM writes over
+#      qtest), then tests/tools/acpi-dump reads the ACPI tables and
+#      - IORT: one SMMUv3 node per SMMU, and the root complex maps each
+#        pxb-pcie's request IDs (its bus and its root ports' buses) to its
+#        own SMMUv3 node;
+#      - SRAT: the GI affinity structures in command-line order, each with
+#        the GPU memory node and the BDF of its GPU stand-in.
+# acpi-egm-memory objects are kept when this QEMU has that object type
+# (the fork's EGM patch), else left out with egm=off (said in the log).
+# The GI order needs the fork's SAUCE patch (hw/acpi/pci.c, insertion
+# order): an unpatched QEMU 11.1.1 fails the SRAT check.
+#
+# Environment: QEMU_SYSTEM (default qemu/build/qemu-system-aarch64), QFORK.
+# Needs /usr/bin/python3 for the qtest writes and the table checks.
+# Exit: 0 pass, 77 skip (last line says why), else fail.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
+qfork=${QFORK:-$top/build/qfork}
+python=/usr/bin/python3
+skip() { echo "$*"; exit 77; }
+
+[ -x "$qemu" ] || skip "qemu-system-aarch64 not built ($qemu): run make first"
+[ -x "$qfork" ] || { echo "qfork not built ($qfork): run make qfork" >&2; exit 1; }
+[ -x "$python" ] || skip "needs $python (Debian: python3) for qtest and the table checks"
+
+make -s -C "$top" -f tests/tools/tools.mk tools
+acpi_dump=$top/build/tools/acpi-dump
+
+work=$(mktemp -d)
+qemu_pid=
+cleanup() {
+    [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
+    wait 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+overrides=(--override node.cpus=1 --override node.memory=256M)
+if "$qemu" -object help 2>/dev/null | grep -qw acpi-egm-memory; then
+    echo "this QEMU has acpi-egm-memory: EGM objects kept"
+else
+    echo "this QEMU has no acpi-egm-memory (the fork's EGM patch): egm=off"
+    overrides+=(--override egm=off)
+fi
+
+# Bus numbers for the root ports, as firmware would assign them: port p of
+# the pxb-pcie with bus_nr B gets secondary = subordinate = B + 1 + p.
+program_buses() {   # program_buses SOCKET VM-JSON
+    "$python" - "$1" "$2" <<'PY'
+import json, socket, sys
+
+ECAM = 0x4010000000          # virt's high ECAM (RAM below 255 GiB)
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(sys.argv[1])
+rd = sock.makefile("r")
+
+def qtest(cmd):
+    sock.sendall((cmd + "\n").encode())
+    while True:
+        line = rd.readline().split()
+        if line and line[0] == "OK":
+            return line[1:]
+        if line and line[0] == "FAIL":
+            sys.exit("qtest: %s: %s" % (cmd, " ".join(line)))
+
+def cfg(bus, dev, reg):
+    return ECAM + (bus << 20) + (dev << 15) + reg
+
+def readw(addr):
+    return int(qtest("readw 0x%x" % addr)[0], 16)
+
+if (readw(cfg(0, 0, 0)), readw(cfg(0, 0, 2))) != (0x1b36, 0x0008):
+    sys.exit("no virt PCIe host bridge at ECAM 0x%x" % ECAM)
+vm = json.load(open(sys.argv[2]))
+for smmu in vm["smmus"]:
+    b = smmu["bus-nr"]
+    for p, gpu in enumerate(smmu["gpus"]):
+        ids = (readw(cfg(b, p, 0)), readw(cfg(b, p, 2)))
+        if ids != (0x1b36, 0x000c):
+            sys.exit("%s: no pcie-root-port at %02x:%02x.0 (found %04x:%04x)"
+                     % (gpu["port"], b, p, ids[0], ids[1]))
+        qtest("writeb 0x%x 0x%x" % (cfg(b, p, 0x18), b))
+        qtest("writeb 0x%x 0x%x" % (cfg(b, p, 0x19), b + 1 + p))
+        qtest("writeb 0x%x 0x%x" % (cfg(b, p, 0x1a), b + 1 + p))
+sock.close()
+PY
+}
+
+# IORT and SRAT against the VM description; prints what it checked.
+check_tables() {   # check_tables TABLE-DIR VM-JSON
+    "$python" - "$1" "$2" <<'PY'
+import json, struct, sys
+
+tables, vm = sys.argv[1], json.load(open(sys.argv[2]))
+failed = []
+
+def fail(msg):
+    failed.append(msg)
+    print("FAIL " + msg)
+
+iort = open(tables + "/IORT.dat", "rb").read()
+count, first = struct.unpack_from("<II", iort, 36)
+nodes, off = {}, first
+for _ in range(count):
+    typ, length = struct.unpack_from("<BH", iort, off)
+    nmap, mapoff = struct.unpack_from("<II", iort, off + 8)
+    maps = [struct.unpack_from("<IIIII", iort, off + mapoff + 20 * i)
+            for i in range(nmap)]
+    nodes[off] = (typ, maps, iort[off:off + length])
+    off += length
+smmu_nodes = {o: n for o, n in nodes.items() if n[0] == 4}
+rcs = [n for n in nodes.values() if n[0] == 2]
+if len(smmu_nodes) != len(vm["smmus"]):
+    fail("IORT has %d SMMUv3 nodes, the VM %d SMMUs"
+         % (len(smmu_nodes), len(vm["smmus"])))
+if len(rcs) != 1:
+    fail("IORT has %d root complex nodes, expected 1" % len(rcs))
+used = set()
+for smmu in vm["smmus"]:
+    b, n = smmu["bus-nr"], len(smmu["gpus"])
+    want = (b << 8, ((n + 1) << 8) - 1)
+    hits = [m for m in rcs[0][1] if (m[0], m[1]) == want] if rcs else []
+    if len(hits) != 1 or hits[0][3] not in smmu_nodes:
+        fail("%s (%s, buses %d-%d): no root complex mapping of RIDs "
+             "0x%04x+0x%x to an SMMUv3 node" % (smmu["id"], smmu["bus"], b,
+                                                b + n, want[0], want[1] + 1))
+        continue
+    ref = hits[0][3]
+    if ref in used:
+        fail("%s shares its SMMUv3 node with another root complex"
+             % smmu["id"])
+    used.add(ref)
+    base = struct.unpack_from("<Q", smmu_nodes[ref][2], 16)[0]
+    print("ok IORT: %s RIDs 0x%04x-0x%04x -> SMMUv3 node at 0x%x (base 0x%x)"
+          % (smmu["bus"], want[0], want[0] + want[1], ref, base))
+
+srat = open(tables + "/SRAT.dat", "rb").read()
+got, off = [], 48
+while off < len(srat):
+    typ, length = srat[off], srat[off + 1]
+    if length < 2:
+        sys.exit("SRAT: bad subtable length at %d" % off)
+    if typ == 5:
+        handle, domain, seg, bus, devfn = struct.unpack_from(
+            "<xxxBIHBB", srat, off)
+        got.append((domain, handle, seg, bus, devfn >> 3, devfn & 7))
+    off += length
+want = []
+for smmu in vm["smmus"]:
+    for p, gpu in enumerate(smmu["gpus"]):
+        for node in gpu["memory-nodes"]:
+            want.append((node, 1, 0, smmu["bus-nr"] + 1 + p, 0, 0))
+fmt = lambda e: "node %d handle-type %d %04x:%02x:%02x.%d" % e
+if got == want:
+    print("ok SRAT: %d GI entries in command-line order" % len(got))
+else:
+    fail("SRAT GI entries differ from the command line")
+    for i in range(max(len(got), len(want))):
+        w = fmt(want[i]) if i < len(want) else "-"
+        g = fmt(got[i]) if i < len(got) else "-"
+        print("  %-3d want %-36s got %s%s" % (i, w, g, "" if w == g else "  <--"))
+sys.exit(1 if failed else 0)
+PY
+}
+
+failed=0
+echo "QEMU: $qemu"
+for host in grace-1gpu grace-2gpu-shared grace-4gpu; do
+    echo "== $host"
+    json=$work/$host.json
+    printed=$("$qfork" vm --sysroot "$top/tests/fixtures/sysfs/$host" \
+        --emulate "${overrides[@]}" --qemu "$qemu" --json-out "$json" --print)
+    eval "args=($printed)"
+
+    # 1. TCG: the whole topology is accepted and realized.
+    if out=$(echo quit | timeout 120 "${args[@]}" -S -display none -nodefaults \
+            -monitor stdio 2>&1); then
+        echo "ok TCG: QEMU started the generated topology"
+    else
+        echo "FAIL TCG: QEMU refused the generated topology:"
+        printf '%s\n' "$out" | grep -v '^(qemu)' | tail -n 20
+        failed=1
+        continue
+    fi
+
+    # 2. The same command line with a qtest socket instead of TCG.
+    qargs=()
+    for a in "${args[@]:1}"; do
+        [ "$a" = tcg ] && a=qtest
+        qargs+=("$a")
+    done
+    sock=$work/$host.qtest
+    "$qemu" "${qargs[@]}" -qtest "unix:$sock,server=on,wait=off" \
+        -display none -nodefaults >"$work/$host.log" 2>&1 &
+    qemu_pid=$!
+    for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
+    if ! program_buses "$sock" "$json" ||
+        ! "$acpi_dump" --socket "$sock" -o "$work/tables-$host" >/dev/null; then
+        echo "FAIL $host: could not read the tables"; cat "$work/$host.log"
+        failed=1
+    elif ! check_tables "$work/tables-$host" "$json"; then
+        failed=1
+    fi
+    kill "$qemu_pid" 2>/dev/null || true
+    wait "$qemu_pid" 2>/dev/null || true
+    qemu_pid=
+done
+exit "$failed"
