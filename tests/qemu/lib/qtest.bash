@@ -46,3 +46,63 @@ run_qtest() {
         return 1
     fi
 }
+
+# --- bios-tables-test -------------------------------------------------------
+#
+# bios-tables-test boots each aarch64 virt configuration in edk2 (TCG) and
+# compares the ACPI tables the firmware installed with QEMU's expected
+# ones (tests/data/acpi/aarch64/virt/).  It opens its files relative to
+# the current directory, as from a QEMU build: pc-bios/edk2-*.fd and
+# tests/data.  The Debian +ds tarball has no edk2 images, so a scratch
+# directory supplies Debian's (qemu-efi-aarch64) under those names.
+#
+# Two configurations expect addresses that only QEMU's bundled edk2
+# allocates (the RAS error-status block in HEST, the NVDIMM buffer MEMA in
+# SSDT.memhp); they are run by qtest-bios-tables-fwaddr.sh.
+BIOS_TABLES_FWADDR_CASES=(/aarch64/acpi/virt /aarch64/acpi/virt/memhp)
+AAVMF_CODE=/usr/share/AAVMF/AAVMF_CODE.fd
+AAVMF_VARS=/usr/share/AAVMF/AAVMF_VARS.fd
+
+# bios_tables_setup: set $btt_dir (the cwd to run in) and $btt_cases
+# (every aarch64 case, one per line), or skip saying why.
+bios_tables_setup() {
+    qtest_program bios-tables-test
+    [ -r "$AAVMF_CODE" ] && [ -r "$AAVMF_VARS" ] ||
+        skip "bios-tables-test needs edk2 for aarch64 ($AAVMF_CODE): Debian package qemu-efi-aarch64"
+    local src
+    src=$(cd "$qemu_build/.." && pwd)
+    [ -d "$src/tests/data/acpi/aarch64/virt" ] || skip "no expected tables in $src/tests/data"
+    btt_dir=$(mktemp -d)
+    mkdir -p "$btt_dir/pc-bios" "$btt_dir/tests" "$btt_dir/tmp"
+    ln -s "$AAVMF_CODE" "$btt_dir/pc-bios/edk2-aarch64-code.fd"
+    ln -s "$AAVMF_VARS" "$btt_dir/pc-bios/edk2-arm-vars.fd"
+    ln -s "$src/tests/data" "$btt_dir/tests/data"
+    btt_cases=$(cd "$btt_dir" && QTEST_QEMU_BINARY=$qemu "$prog" -l | grep '^/aarch64/')
+    [ -n "$btt_cases" ] || { echo "bios-tables-test lists no aarch64 case"; exit 1; }
+}
+
+# bios_tables_run CASE: run that case alone (-p matches by prefix, so its
+# sub-cases are skipped with -s); output in $btt_dir/CASE.log.
+bios_tables_run() {
+    local case=$1 log=$btt_dir/$(echo "$1" | tr / _).log other
+    local -a skips=()
+    for other in $btt_cases; do
+        [[ $other == "$case"/* ]] && skips+=(-s "$other")
+    done
+    (cd "$btt_dir" && TMPDIR=$btt_dir/tmp QTEST_QEMU_BINARY=$qemu \
+        timeout "${QTEST_TIMEOUT:-600}" "$prog" --tap -p "$case" "${skips[@]}") >"$log" 2>&1
+}
+
+# bios_tables_fwaddr_only CASE: after a failed run, TRUE when every
+# mismatching table differs from the expected one only in addresses that
+# the firmware allocates (and the checksum and raw dump that follow).
+bios_tables_fwaddr_only() {
+    local log=$btt_dir/$(echo "$1" | tr / _).log expected actual found=0
+    while read -r actual expected; do
+        found=1
+        diff "$expected" "$actual" | grep '^[<>]' | grep -Ev \
+            -e 'Disassembly of ' -e 'Checksum' -e '\] +Address : ' \
+            -e 'Name \(MEMA, 0x' -e '^[<>] +[0-9A-F]{4}: ' >/dev/null && return 1
+    done < <(sed -n 's/.*mismatch\. Actual \[asl:\([^,]*\), aml:[^]]*\], Expected \[asl:\([^,]*\),.*/\1 \2/p' "$log")
+    [ "$found" -eq 1 ]
+}
