@@ -8,12 +8,12 @@
 #         complex mapping each pxb's requester IDs (bus_nr << 8) to its
 #         own SMMU;
 #   SRAT  one Generic Initiator Affinity structure (PCI handle) per
-#         acpi-generic-initiator object, with its proximity domain.
+#         acpi-generic-initiator object, with its proximity domain and its
+#         GPU's bus.
 # The machine runs under the qtest accelerator (no guest code, no
-# firmware); tests/tools/acpi-dump reads the tables over fw_cfg.  With no
-# firmware to number the buses behind the root ports, the GPUs' BDFs (and
-# the low end of each pxb's ID range) are not final, so they are not
-# compared: tests/qemu/gi-order.sh checks entries in detail.
+# firmware); tests/tools/acpi-dump numbers the buses behind the root ports
+# as firmware would (ECAM writes) and reads the tables over fw_cfg.
+# tests/qemu/gi-order.sh checks the order of the GI entries.
 #
 # Environment: QEMU_SYSTEM (default qemu/build/qemu-system-aarch64).
 # Exit: 0 pass, 77 skip (last line says why), else fail.
@@ -29,8 +29,11 @@ acpi_dump=$top/build/tools/acpi-dump
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# GPU stand-in -> pxb bus number, and its generic initiators' nodes.
-declare -A gpu_bus=([gpu0]=16 [gpu1]=32)
+# GPU stand-in -> its pxb's root bus number (bus_nr), the bus behind the
+# root port at 00.0 of that bus where the GPU sits, and its generic
+# initiators' nodes.
+declare -A root_bus=([gpu0]=16 [gpu1]=32)
+declare -A gpu_bus=([gpu0]=17 [gpu1]=33)
 declare -A gpu_nodes=([gpu0]="1 2" [gpu1]="3 4")
 gpus=(gpu0 gpu1)
 
@@ -56,9 +59,9 @@ for gpu in "${gpus[@]}"; do
     for n in ${gpu_nodes[$gpu]}; do args+=(-numa "node,nodeid=$n"); done
 done
 for gpu in "${gpus[@]}"; do
-    args+=(-device "pxb-pcie,id=pxb-$gpu,bus_nr=${gpu_bus[$gpu]},numa_node=0,bus=pcie.0"
+    args+=(-device "pxb-pcie,id=pxb-$gpu,bus_nr=${root_bus[$gpu]},numa_node=0,bus=pcie.0"
         -device "arm-smmuv3,id=smmu-$gpu,primary-bus=pxb-$gpu"
-        -device "pcie-root-port,id=rp-$gpu,bus=pxb-$gpu,chassis=${gpu_bus[$gpu]}"
+        -device "pcie-root-port,id=rp-$gpu,bus=pxb-$gpu,chassis=${root_bus[$gpu]},addr=0.0"
         -device "pci-testdev,id=$gpu,bus=rp-$gpu")
 done
 for gpu in "${gpus[@]}"; do
@@ -67,8 +70,20 @@ for gpu in "${gpus[@]}"; do
     done
 done
 
+# What firmware does at boot: number each root port's secondary bus,
+# through virt's high ECAM window.
+ecam=$((0x4010000000))
+firmware=()
+for gpu in "${gpus[@]}"; do
+    cfg=$((ecam + (root_bus[$gpu] << 20)))
+    firmware+=(--qtest "$(printf 'writeb 0x%x 0x%x' $((cfg + 0x18)) "${root_bus[$gpu]}")"
+        --qtest "$(printf 'writeb 0x%x 0x%x' $((cfg + 0x19)) "${gpu_bus[$gpu]}")"
+        --qtest "$(printf 'writeb 0x%x 0x%x' $((cfg + 0x1a)) "${gpu_bus[$gpu]}")")
+done
+
 echo "QEMU: $qemu"
-"$acpi_dump" --qemu "$qemu" --machine virt,gic-version=3 -o "$work/tables" -- "${args[@]}" 3</dev/null ||
+"$acpi_dump" --qemu "$qemu" --machine virt,gic-version=3 -o "$work/tables" "${firmware[@]}" \
+        -- "${args[@]}" 3</dev/null ||
     { echo "FAIL: acpi-dump could not read the tables"; exit 1; }
 for t in IORT SRAT; do
     [ -f "$work/tables/$t.dat" ] || { echo "FAIL: the machine has no $t"; exit 1; }
@@ -103,54 +118,43 @@ mappings=$(awk -F' : ' '
     /Input base/       { ib = $2 }
     /ID Count/         { n = $2 }
     /Output Reference/ { print ib, n, $2 }' "$iort")
-# smmus_for RID: the SMMUv3 nodes (table offsets) that a root complex
-# mapping sends requester ID RID to.
-smmus_for() {
-    local base count oref
-    while read -r base count oref; do
-        if [ $((16#$base)) -le "$1" ] && [ "$1" -le $((16#$base + 16#$count)) ] &&
-           printf '%s\n' "${smmus[@]}" | grep -qx "$(printf '%03X' $((16#$oref)))"; then
-            printf '0x%x\n' $((16#$oref))
-        fi
-    done <<<"$mappings"
-}
-# Each GPU's requester ID reaches an SMMUv3, and not both the same one.
-# (Which one is not fixed: without firmware the root ports' bus numbers
-# are 0, so each pxb's ID range starts at 0 and the ranges overlap.)
-declare -A reach
+# The SMMUv3 nodes are sorted by the first ID they translate: gpu0's
+# root complex (bus 16) comes first.  Each root complex's IDs, root bus
+# to the GPU's bus, must go to its own SMMU.
+i=0
 for gpu in "${gpus[@]}"; do
-    rid=$((gpu_bus[$gpu] << 8))
-    reach[$gpu]=$(smmus_for "$rid" | sort -u | tr '\n' ' ')
-    if [ -n "${reach[$gpu]}" ]; then
-        ok "IORT maps $gpu's requester ID $(printf '0x%04x' "$rid") (bus ${gpu_bus[$gpu]}) to SMMUv3 node(s) ${reach[$gpu]}"
+    base=$(printf '%08X' $((root_bus[$gpu] << 8)))
+    last=$(printf '%08X' $(((gpu_bus[$gpu] - root_bus[$gpu] + 1) * 256 - 1)))
+    ref=$(printf '%08X' $((16#${smmus[$i]:-0})))
+    if grep -qx "$base $last $ref" <<<"$mappings"; then
+        ok "IORT maps $gpu's root complex (IDs 0x$base + 0x$last) to its SMMUv3 node 0x$ref"
     else
-        bad "IORT maps requester ID $(printf '0x%04x' "$rid") of $gpu to no SMMUv3; mappings (base count ref):"
+        bad "IORT has no mapping 0x$base + 0x$last -> SMMUv3 node 0x$ref for $gpu; mappings (base count ref):"
         sed 's/^/      /' <<<"$mappings"
     fi
+    i=$((i + 1))
 done
-if [ "${reach[gpu0]}" = "${reach[gpu1]}" ] && [ "$(wc -w <<<"${reach[gpu0]}")" -eq 1 ]; then
-    bad "both GPUs reach only SMMUv3 node ${reach[gpu0]}"
-else
-    ok "the two pxb root complexes reach different SMMUv3 nodes"
-fi
 
 # --- SRAT -----------------------------------------------------------------
 srat=$work/tables/SRAT.dsl
 # Each GI structure as "domain bus": the handle is segment (2 bytes), then
 # the BDF's bus and devfn bytes.
+# Each GI structure as "domain handle-type bus": the PCI handle is the
+# segment (2 bytes), then the BDF's bus and devfn bytes.
 gis=$(awk -F' : ' '
     /Subtable Type/            { gi = ($2 ~ /^05/) }
     gi && /Device Handle Type/ { type = $2 }
-    gi && /Proximity Domain/   { print $2, type }' "$srat" |
-    while read -r dom type; do echo "$((16#$dom)) $type"; done)
+    gi && /Proximity Domain/   { dom = $2 }
+    gi && /Device Handle :/    { split($2, b, " "); print dom, type, b[3] }' "$srat" |
+    while read -r dom type bus; do echo "$((16#$dom)) $type $((16#$bus))"; done)
 expected=0
 for gpu in "${gpus[@]}"; do
     for n in ${gpu_nodes[$gpu]}; do
         expected=$((expected + 1))
-        if grep -qx "$n 01" <<<"$gis"; then
-            ok "SRAT has a PCI generic initiator for node $n ($gpu)"
+        if grep -qx "$n 01 ${gpu_bus[$gpu]}" <<<"$gis"; then
+            ok "SRAT has a PCI generic initiator for node $n at $gpu (bus ${gpu_bus[$gpu]})"
         else
-            bad "SRAT has no PCI generic initiator for node $n ($gpu)"
+            bad "SRAT has no PCI generic initiator for node $n at $gpu (bus ${gpu_bus[$gpu]})"
         fi
     done
 done
