@@ -3,7 +3,7 @@
 #
 #   deps       scripts/install-deps.sh   Debian packages (apt when root)
 #   base       scripts/fetch-base.sh     pinned QEMU base -> qemu/, base.lock
-#   series     $(QFORK) push -a          series.conf applied, one commit each
+#   series     scripts/apply-series.sh   qfork push -a: series.conf, one commit each
 #   configure  scripts/configure-qemu.sh aarch64-softmmu, only when options change
 #   qemu       scripts/build-qemu.sh     ninja -j$(JOBS): binary + qtests
 #   verify     scripts/verify-qemu.sh    the binary has every Grace feature
@@ -38,15 +38,8 @@ qfork-deps: deps
 base: deps $(QFORK)
 	@scripts/fetch-base.sh
 
-# push -a exits 2 when every entry is already applied (quilt's convention).
 series: base $(QFORK)
-	@source scripts/pipeline-lib.sh; banner "series: $(QFORK) push -a (series.conf)"; \
-	cd $(TOP) && { $(QFORK) push -a; rc=$$?; }; \
-	case $$rc in \
-	0) ;; \
-	2) note "every series entry is already applied" ;; \
-	*) die "qfork push -a failed (exit $$rc): qemu/ is left at the last entry that applied; see 'qfork status'" ;; \
-	esac
+	@scripts/apply-series.sh
 
 configure: series
 	@scripts/configure-qemu.sh $(QEMU_DIR)
