@@ -5,11 +5,14 @@
 # A Grace-like VM: two PCI devices standing in for GPUs, each behind a root
 # port on its own pxb-pcie root complex, and 8 acpi-generic-initiator
 # objects per GPU, one per memory-less NUMA node (the GPU memory nodes the
-# guest driver uses for MIG).  The SRAT must list the GI affinity structures in the order of the
-# -object options: proximity domain, PCI segment and BDF, entry by entry.
-# Then one GI is deleted at run time (object-del) and, after system_reset,
-# the rebuilt SRAT must list the others in the same order, without the
-# deleted one.
+# guest driver uses for MIG).  The SRAT must list the GI affinity
+# structures in the order of the -object options: proximity domain, PCI
+# segment and BDF, entry by entry.  Then, at run time, one GI is deleted
+# (object-del) and created again (object-add): after system_reset the
+# rebuilt SRAT must list the others in the same order and the new one last,
+# once; a stale entry for the deleted object would show up as an extra or
+# garbled entry (or crash QEMU).  A second VM checks the same for
+# acpi-generic-port objects, which the patch orders too.
 #
 # The GI ids are chosen so that the GLib hash order of the ids (the order
 # an unpatched QEMU walks the QOM tree in) differs from command-line order:
@@ -61,25 +64,33 @@ for gpu in "${gpus[@]}"; do
         --qtest "$(printf 'writeb 0x%x 0x%x' $((cfg + 0x1a)) "${gpu_bus[$gpu]}")")
 done
 
-# The generic initiators in command-line order: id and NUMA node.  Node 0
-# has the CPU and the RAM; nodes 1-16 are memory-less, 8 per GPU.
-gi_ids=() gi_nodes=() gi_gpus=()
+# The generic initiators in command-line order, and their NUMA node and
+# GPU.  Node 0 has the CPU and the RAM; nodes 1-16 are memory-less, 8 per
+# GPU.
+gi_ids=()
+declare -A gi_node gi_gpu
 node=1
 for gpu in "${gpus[@]}"; do
     for mig in 0 1 2 3 4 5 6 7; do
         gi_ids+=("$gpu-gi$mig")
-        gi_nodes+=("$node")
-        gi_gpus+=("$gpu")
+        gi_node[$gpu-gi$mig]=$node
+        gi_gpu[$gpu-gi$mig]=$gpu
         node=$((node + 1))
     done
 done
-deleted=gpu0-gi3
+recreated=gpu0-gi3
+gi_ids_after=()
+for id in "${gi_ids[@]}"; do
+    [ "$id" = "$recreated" ] || gi_ids_after+=("$id")
+done
+gi_ids_after+=("$recreated")
 
+# shellcheck disable=SC2054 # commas separate QEMU option values
 qemu_args=(-m 256M -smp 1
     -object memory-backend-ram,id=mem0,size=256M
     -numa node,nodeid=0,cpus=0,memdev=mem0)
-for n in "${gi_nodes[@]}"; do
-    qemu_args+=(-numa "node,nodeid=$n")
+for id in "${gi_ids[@]}"; do
+    qemu_args+=(-numa "node,nodeid=${gi_node[$id]}")
 done
 chassis=1
 for gpu in "${gpus[@]}"; do
@@ -89,24 +100,60 @@ for gpu in "${gpus[@]}"; do
         -device "pci-testdev,id=$gpu,bus=rp-$gpu,addr=0.0")
     chassis=$((chassis + 1))
 done
-for i in "${!gi_ids[@]}"; do
-    qemu_args+=(-object "acpi-generic-initiator,id=${gi_ids[$i]},pci-dev=${gi_gpus[$i]},node=${gi_nodes[$i]}")
+for id in "${gi_ids[@]}"; do
+    qemu_args+=(-object "acpi-generic-initiator,id=$id,pci-dev=${gi_gpu[$id]},node=${gi_node[$id]}")
 done
 
-# Expected GI entries, one line each, in order; $1 = an id to leave out.
-expected_entries() {
-    local i
-    for i in "${!gi_ids[@]}"; do
-        [ "${gi_ids[$i]}" = "${1:-}" ] && continue
-        printf 'domain=%u segment=0000 bdf=%02x:00.0 flags=1\n' \
-            "${gi_nodes[$i]}" "${gpu_bus[${gi_gpus[$i]}]}"
+# The QMP commands run between the boot and the reset round.
+object_del='{"execute": "object-del", "arguments": {"id": "'$recreated'"}}'
+object_add='{"execute": "object-add", "arguments": {"qom-type": '\
+'"acpi-generic-initiator", "id": "'$recreated'", "pci-dev": "'\
+${gi_gpu[$recreated]}'", "node": '${gi_node[$recreated]}'}}'
+
+# Expected GI entries of the given GI ids, in that order, one line each.
+expected_gi_entries() {
+    local id
+    for id in "$@"; do
+        printf 'gi domain=%u segment=0000 bdf=%02x:00.0 flags=1\n' \
+            "${gi_node[$id]}" "${gpu_bus[${gi_gpu[$id]}]}"
     done
 }
 
-# GI affinity structures (SRAT subtable type 5, ACPI 6.3 5.2.16.6) of a
-# binary SRAT, one line each, in table order.  The SRAT header is the
-# 36-byte table header plus 12 reserved bytes.
-srat_gi_entries() {
+# The patch orders acpi-generic-port objects the same way.  They need CXL
+# host bridges, so they get a VM of their own: four ports on two pxb-cxl
+# bridges (the ACPI UID of a bridge is its bus number), ids again chosen
+# so that hash order differs from command-line order.
+gp_ids=(port-b port-a gp9 gp1)
+declare -A gp_node=([port-b]=1 [port-a]=2 [gp9]=3 [gp1]=4)
+declare -A gp_bridge=([port-b]=cxl1 [port-a]=cxl2 [gp9]=cxl1 [gp1]=cxl2)
+declare -A cxl_bus=([cxl1]=12 [cxl2]=40)
+# shellcheck disable=SC2054
+gp_qemu_args=(-m 256M -smp 1
+    -object memory-backend-ram,id=mem0,size=256M
+    -numa node,nodeid=0,cpus=0,memdev=mem0)
+for id in "${gp_ids[@]}"; do
+    gp_qemu_args+=(-numa "node,nodeid=${gp_node[$id]}")
+done
+for bridge in cxl1 cxl2; do
+    gp_qemu_args+=(-device "pxb-cxl,id=$bridge,bus_nr=${cxl_bus[$bridge]},bus=pcie.0")
+done
+for id in "${gp_ids[@]}"; do
+    gp_qemu_args+=(-object "acpi-generic-port,id=$id,pci-bus=${gp_bridge[$id]},node=${gp_node[$id]}")
+done
+
+expected_gp_entries() {
+    local id
+    for id in "${gp_ids[@]}"; do
+        printf 'gp domain=%u uid=%u flags=1\n' \
+            "${gp_node[$id]}" "${cxl_bus[${gp_bridge[$id]}]}"
+    done
+}
+
+# Generic initiator and generic port affinity structures (SRAT subtable
+# types 5 and 6, ACPI 6.5 5.2.16.6 and 5.2.16.7) of a binary SRAT, one
+# line each, in table order.  The SRAT header is the 36-byte table header
+# plus 12 reserved bytes.
+srat_affinity_entries() {
     local -a b
     mapfile -t b < <(od -An -v -tu1 -w1 "$1" | tr -d ' ')
     local off=48 type len
@@ -118,14 +165,20 @@ srat_gi_entries() {
         fi
         if [ "$type" -eq 5 ]; then
             if [ "${b[$((off + 3))]}" -ne 1 ]; then
-                echo "device-handle-type=${b[$((off + 3))]} (not PCI)"
+                echo "gi device-handle-type=${b[$((off + 3))]} (not PCI)"
             else
-                printf 'domain=%u segment=%04x bdf=%02x:%02x.%x flags=%u\n' \
+                printf 'gi domain=%u segment=%04x bdf=%02x:%02x.%x flags=%u\n' \
                     $((b[off + 4] | b[off + 5] << 8 | b[off + 6] << 16 | b[off + 7] << 24)) \
                     $((b[off + 8] | b[off + 9] << 8)) \
                     "${b[$((off + 10))]}" $((b[off + 11] >> 3)) $((b[off + 11] & 7)) \
                     $((b[off + 24] | b[off + 25] << 8 | b[off + 26] << 16 | b[off + 27] << 24))
             fi
+        fi
+        if [ "$type" -eq 6 ]; then
+            printf 'gp domain=%u uid=%u flags=%u\n' \
+                $((b[off + 4] | b[off + 5] << 8 | b[off + 6] << 16 | b[off + 7] << 24)) \
+                $((b[off + 16] | b[off + 17] << 8 | b[off + 18] << 16 | b[off + 19] << 24)) \
+                $((b[off + 24] | b[off + 25] << 8 | b[off + 26] << 16 | b[off + 27] << 24))
         fi
         off=$((off + len))
     done
@@ -153,35 +206,34 @@ show_srat() {
 
 # Expected and actual entry by entry, differing rows marked.
 side_by_side() {
-    local -a want got
-    mapfile -t want <<<"$1"
-    mapfile -t got <<<"$2"
-    local i n=$((${#want[@]} > ${#got[@]} ? ${#want[@]} : ${#got[@]}))
-    printf '%3s  %-44s %s\n' "#" "expected (command-line order)" "SRAT"
+    local -a want_rows got_rows
+    mapfile -t want_rows <<<"$1"
+    mapfile -t got_rows <<<"$2"
+    local i n=$((${#want_rows[@]} > ${#got_rows[@]} ? ${#want_rows[@]} : ${#got_rows[@]}))
+    printf '%3s  %-48s %s\n' "#" "expected (creation order)" "SRAT"
     for ((i = 0; i < n; i++)); do
-        printf '%3d  %-44s %s%s\n' $((i + 1)) "${want[$i]:--}" "${got[$i]:--}" \
-            "$([ "${want[$i]:-}" = "${got[$i]:-}" ] || echo "   <--")"
+        printf '%3d  %-48s %s%s\n' $((i + 1)) "${want_rows[$i]:--}" "${got_rows[$i]:--}" \
+            "$([ "${want_rows[$i]:-}" = "${got_rows[$i]:-}" ] || echo "   <--")"
     done
 }
 
 failed=0
-check_round() { # $1 label, $2 SRAT file, $3 id deleted before (or empty)
-    local want got
-    want=$(expected_entries "$3")
-    if [ ! -f "$2" ]; then
-        echo "FAIL $1: no SRAT was read"
+check_round() { # $1 label, $2 SRAT file, $3 expected entries
+    local label=$1 srat=$2 want=$3 got
+    if [ ! -f "$srat" ]; then
+        echo "FAIL $label: no SRAT was read"
         failed=1
         return
     fi
-    got=$(srat_gi_entries "$2")
+    got=$(srat_affinity_entries "$srat")
     if [ "$got" = "$want" ]; then
-        echo "ok $1: $(echo "$got" | wc -l) GI entries in command-line order"
+        echo "ok $label: $(echo "$got" | wc -l) entries in creation order"
         return
     fi
     failed=1
-    echo "FAIL $1: GI entries not in command-line order"
+    echo "FAIL $label: entries not in creation order"
     side_by_side "$want" "$got"
-    show_srat "$2"
+    show_srat "$srat"
 }
 
 # The ECAM base of the MCFG table, so that a change of virt's memory map
@@ -196,15 +248,20 @@ mcfg_base() {
     echo "$v"
 }
 
+dump_tables() { # $1 output dir, then acpi-dump options
+    local out=$1
+    shift
+    if ! "$acpi_dump" --qemu "$qemu" -o "$out" "$@" >"$out.log"; then
+        cat "$out.log"
+        echo "FAIL: could not read the ACPI tables (acpi-dump's message above)"
+        exit 1
+    fi
+}
+
 echo "QEMU: $qemu"
-if ! "$acpi_dump" --qemu "$qemu" -o "$work/tables" --resets 1 \
-    "${firmware_bus_setup[@]}" \
-    --qmp "{\"execute\": \"object-del\", \"arguments\": {\"id\": \"$deleted\"}}" \
-    -- "${qemu_args[@]}" >"$work/acpi-dump.out"; then
-    cat "$work/acpi-dump.out"
-    echo "FAIL: could not read the ACPI tables (acpi-dump's message above)"
-    exit 1
-fi
+dump_tables "$work/tables" --resets 1 "${firmware_bus_setup[@]}" \
+    --qmp "$object_del" --qmp "$object_add" -- "${qemu_args[@]}"
+dump_tables "$work/gp-tables" --machine virt,cxl=on -- "${gp_qemu_args[@]}"
 
 if [ "$(mcfg_base "$work/tables/MCFG.dat")" -ne "$ecam_base" ]; then
     printf 'FAIL: MCFG ECAM base is 0x%x, the test programs bridges at 0x%x\n' \
@@ -212,7 +269,9 @@ if [ "$(mcfg_base "$work/tables/MCFG.dat")" -ne "$ecam_base" ]; then
     exit 1
 fi
 
-check_round "boot" "$work/tables/SRAT.dat" ""
-check_round "after object-del $deleted and system_reset" \
-    "$work/tables/reset-1/SRAT.dat" "$deleted"
+check_round "generic initiators at boot" "$work/tables/SRAT.dat" \
+    "$(expected_gi_entries "${gi_ids[@]}")"
+check_round "generic initiators after object-del + object-add $recreated, system_reset" \
+    "$work/tables/reset-1/SRAT.dat" "$(expected_gi_entries "${gi_ids_after[@]}")"
+check_round "generic ports" "$work/gp-tables/SRAT.dat" "$(expected_gp_entries)"
 exit "$failed"
