@@ -85,10 +85,12 @@ for id in "${gi_ids[@]}"; do
 done
 gi_ids_after+=("$recreated")
 
+# Both VMs: node 0 has the CPU and all the RAM.
 # shellcheck disable=SC2054 # commas separate QEMU option values
-qemu_args=(-m 256M -smp 1
+node0_args=(-m 256M -smp 1
     -object memory-backend-ram,id=mem0,size=256M
     -numa node,nodeid=0,cpus=0,memdev=mem0)
+qemu_args=("${node0_args[@]}")
 for id in "${gi_ids[@]}"; do
     qemu_args+=(-numa "node,nodeid=${gi_node[$id]}")
 done
@@ -127,10 +129,7 @@ gp_ids=(port-b port-a gp9 gp1)
 declare -A gp_node=([port-b]=1 [port-a]=2 [gp9]=3 [gp1]=4)
 declare -A gp_bridge=([port-b]=cxl1 [port-a]=cxl2 [gp9]=cxl1 [gp1]=cxl2)
 declare -A cxl_bus=([cxl1]=12 [cxl2]=40)
-# shellcheck disable=SC2054
-gp_qemu_args=(-m 256M -smp 1
-    -object memory-backend-ram,id=mem0,size=256M
-    -numa node,nodeid=0,cpus=0,memdev=mem0)
+gp_qemu_args=("${node0_args[@]}")
 for id in "${gp_ids[@]}"; do
     gp_qemu_args+=(-numa "node,nodeid=${gp_node[$id]}")
 done
@@ -149,6 +148,16 @@ expected_gp_entries() {
     done
 }
 
+# The little-endian number of $2 bytes at offset $1 of the caller's byte
+# array b.
+le() {
+    local i v=0
+    for ((i = $2 - 1; i >= 0; i--)); do
+        v=$((v << 8 | b[$1 + i]))
+    done
+    echo "$v"
+}
+
 # Generic initiator and generic port affinity structures (SRAT subtable
 # types 5 and 6, ACPI 6.5 5.2.16.6 and 5.2.16.7) of a binary SRAT, one
 # line each, in table order.  The SRAT header is the 36-byte table header
@@ -163,22 +172,16 @@ srat_affinity_entries() {
             echo "SRAT: bad subtable length $len at offset $off" >&2
             return 1
         fi
-        if [ "$type" -eq 5 ]; then
-            if [ "${b[$((off + 3))]}" -ne 1 ]; then
-                echo "gi device-handle-type=${b[$((off + 3))]} (not PCI)"
-            else
-                printf 'gi domain=%u segment=%04x bdf=%02x:%02x.%x flags=%u\n' \
-                    $((b[off + 4] | b[off + 5] << 8 | b[off + 6] << 16 | b[off + 7] << 24)) \
-                    $((b[off + 8] | b[off + 9] << 8)) \
-                    "${b[$((off + 10))]}" $((b[off + 11] >> 3)) $((b[off + 11] & 7)) \
-                    $((b[off + 24] | b[off + 25] << 8 | b[off + 26] << 16 | b[off + 27] << 24))
-            fi
-        fi
-        if [ "$type" -eq 6 ]; then
-            printf 'gp domain=%u uid=%u flags=%u\n' \
-                $((b[off + 4] | b[off + 5] << 8 | b[off + 6] << 16 | b[off + 7] << 24)) \
-                $((b[off + 16] | b[off + 17] << 8 | b[off + 18] << 16 | b[off + 19] << 24)) \
-                $((b[off + 24] | b[off + 25] << 8 | b[off + 26] << 16 | b[off + 27] << 24))
+        if [ "$type" -eq 5 ] && [ "${b[$((off + 3))]}" -ne 1 ]; then
+            echo "gi device-handle-type=${b[$((off + 3))]} (not PCI)"
+        elif [ "$type" -eq 5 ]; then
+            printf 'gi domain=%u segment=%04x bdf=%02x:%02x.%x flags=%u\n' \
+                "$(le $((off + 4)) 4)" "$(le $((off + 8)) 2)" \
+                "${b[$((off + 10))]}" $((b[off + 11] >> 3)) $((b[off + 11] & 7)) \
+                "$(le $((off + 24)) 4)"
+        elif [ "$type" -eq 6 ]; then
+            printf 'gp domain=%u uid=%u flags=%u\n' "$(le $((off + 4)) 4)" \
+                "$(le $((off + 16)) 4)" "$(le $((off + 24)) 4)"
         fi
         off=$((off + len))
     done
@@ -241,11 +244,7 @@ check_round() { # $1 label, $2 SRAT file, $3 expected entries
 mcfg_base() {
     local -a b
     mapfile -t b < <(od -An -v -tu1 -w1 -j44 -N8 "$1" | tr -d ' ')
-    local i v=0
-    for i in 7 6 5 4 3 2 1 0; do
-        v=$(((v << 8) | b[i]))
-    done
-    echo "$v"
+    le 0 8
 }
 
 dump_tables() { # $1 output dir, then acpi-dump options

@@ -625,56 +625,31 @@ static gboolean system_reset(Session *s, GError **errp)
                          errp);
 }
 
-static int unix_socket(const char *path, struct sockaddr_un *addr,
-                       GError **errp)
+/* A Unix stream socket bound and listening on @path, or connected to it */
+static int open_unix_socket(const char *path, gboolean server, GError **errp)
 {
-    int fd;
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    const struct sockaddr *sa = (const struct sockaddr *)&addr;
+    int fd, rc;
 
-    memset(addr, 0, sizeof(*addr));
-    addr->sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof(addr->sun_path)) {
+    if (strlen(path) >= sizeof(addr.sun_path)) {
         g_set_error(errp, ACPI_DUMP_ERROR, 1, "socket path too long: %s",
                     path);
         return -1;
     }
-    strcpy(addr->sun_path, path);
+    strcpy(addr.sun_path, path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
         g_set_error(errp, ACPI_DUMP_ERROR, 1, "socket: %s",
                     g_strerror(errno));
-    }
-    return fd;
-}
-
-static int connect_socket(const char *path, GError **errp)
-{
-    struct sockaddr_un addr;
-    int fd = unix_socket(path, &addr, errp);
-
-    if (fd < 0) {
         return -1;
     }
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        g_set_error(errp, ACPI_DUMP_ERROR, 1, "cannot connect to %s: %s",
-                    path, g_strerror(errno));
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static int listen_socket(const char *path, GError **errp)
-{
-    struct sockaddr_un addr;
-    int fd = unix_socket(path, &addr, errp);
-
-    if (fd < 0) {
-        return -1;
-    }
-    if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
-        listen(fd, 1) < 0) {
-        g_set_error(errp, ACPI_DUMP_ERROR, 1, "cannot listen on %s: %s",
-                    path, g_strerror(errno));
+    rc = server ? bind(fd, sa, sizeof(addr)) || listen(fd, 1)
+                : connect(fd, sa, sizeof(addr));
+    if (rc != 0) {
+        g_set_error(errp, ACPI_DUMP_ERROR, 1, "cannot %s %s: %s",
+                    server ? "listen on" : "connect to", path,
+                    g_strerror(errno));
         close(fd);
         return -1;
     }
@@ -762,12 +737,12 @@ static gboolean start_qemu(Session *s, gboolean want_qmp, GError **errp)
     qtest_path = g_build_filename(s->tmpdir, "qtest.sock", NULL);
     qmp_path = want_qmp ? g_build_filename(s->tmpdir, "qmp.sock", NULL)
                         : NULL;
-    qtest_lfd = listen_socket(qtest_path, errp);
+    qtest_lfd = open_unix_socket(qtest_path, TRUE, errp);
     if (qtest_lfd < 0) {
         return FALSE;
     }
     if (qmp_path) {
-        qmp_lfd = listen_socket(qmp_path, errp);
+        qmp_lfd = open_unix_socket(qmp_path, TRUE, errp);
         if (qmp_lfd < 0) {
             goto out;
         }
@@ -810,12 +785,12 @@ out:
 
 static gboolean connect_qemu(Session *s, gboolean want_qmp, GError **errp)
 {
-    s->qtest.fd = connect_socket(s->opts->socket, errp);
+    s->qtest.fd = open_unix_socket(s->opts->socket, FALSE, errp);
     if (s->qtest.fd < 0) {
         return FALSE;
     }
     if (want_qmp) {
-        s->qmp.fd = connect_socket(s->opts->qmp_socket, errp);
+        s->qmp.fd = open_unix_socket(s->opts->qmp_socket, FALSE, errp);
         if (s->qmp.fd < 0) {
             return FALSE;
         }
