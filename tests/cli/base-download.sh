@@ -67,6 +67,13 @@ run_fetch
 expect_refused "truncated download" "no source gave QEMU $PIN_VERSION"
 expect_nothing_installed "truncated download"
 
+# The same with curl as the downloader (machines without apt-helper).
+new_top
+serve_mirror "$work/good.tar.xz" ".orig.tar.xz"
+run_fetch DOWNLOAD_WITH=curl
+expect_refused "truncated download (curl)" "no source gave QEMU $PIN_VERSION"
+expect_nothing_installed "truncated download (curl)"
+
 # Unreachable: nothing listens on the mirror's port.
 new_top
 use_apt_uri "http://127.0.0.1:9/debian"
