@@ -369,7 +369,7 @@ static void read_bars(QfTopology *topo, QfGpu *gpu, const char *dir)
         return;
     }
     lines = g_strsplit(text, "\n", -1);
-    for (guint i = 0; lines[i] && i < PCI_STD_BARS; i++) {
+    for (guint i = 0; i < PCI_STD_BARS && lines[i]; i++) {
         guint64 start, end, flags;
         QfPciBar bar = { .index = i };
 
