@@ -75,7 +75,7 @@ static inline void fx_rm_rf(const char *path)
 }
 
 static inline void fx_write(const char *tree, const char *rel, const void *data,
-                     gssize len)
+                            gssize len)
 {
     g_autofree char *full = g_build_filename(tree, rel, NULL);
     g_autofree char *dir = g_path_get_dirname(full);
@@ -126,7 +126,7 @@ static inline guint fx_mode(const char *tree, const char *rel)
 
 /* Run a command in @dir, fail the test on error, return its stdout. */
 static inline char *fx_run_argv(const char *dir, const char *const *argv,
-                         gsize *out_len)
+                                gsize *out_len)
 {
     g_autoptr(GError) error = NULL;
     g_autofree char *err = NULL;
@@ -146,7 +146,7 @@ static inline char *fx_run_argv(const char *dir, const char *const *argv,
     return out;
 }
 
-#define fx_git(dir, ...)                                                    \
+#define fx_git(dir, ...)                                                       \
     fx_run_argv((dir), (const char *const[]){ "git", __VA_ARGS__, NULL }, NULL)
 
 static inline char *fx_git_init(void)
@@ -196,15 +196,16 @@ static inline char *fx_git_checkout_copy(const char *repo, const char *rev)
  * Every entry below @tree, sorted: type, mode and content (or link target).
  * Two equal snapshots mean the tree is byte-for-byte the same.
  */
-static inline void fx_snapshot_into(const char *tree, const char *rel, GPtrArray *out)
+static inline void fx_snapshot_into(const char *tree, const char *rel,
+                                    GPtrArray *out)
 {
     g_autofree char *full = g_build_filename(tree, rel, NULL);
     GDir *dir = g_dir_open(full, 0, NULL);
     const char *name;
 
     while (dir && (name = g_dir_read_name(dir))) {
-        g_autofree char *child = *rel ? g_build_filename(rel, name, NULL)
-                                      : g_strdup(name);
+        g_autofree char *child =
+            *rel ? g_build_filename(rel, name, NULL) : g_strdup(name);
         g_autofree char *path = g_build_filename(tree, child, NULL);
         struct stat st;
         g_autofree char *data = NULL;
@@ -214,8 +215,8 @@ static inline void fx_snapshot_into(const char *tree, const char *rel, GPtrArray
 
         g_assert_cmpint(lstat(path, &st), ==, 0);
         if (S_ISDIR(st.st_mode)) {
-            g_ptr_array_add(out, g_strdup_printf("%s/ dir %o", child,
-                                                 st.st_mode & 07777));
+            g_ptr_array_add(
+                out, g_strdup_printf("%s/ dir %o", child, st.st_mode & 07777));
             if (strcmp(name, ".git") != 0) {
                 fx_snapshot_into(tree, child, out);
             }

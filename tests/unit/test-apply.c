@@ -14,12 +14,12 @@
 #include "qf-error.h"
 #include "qf-patch.h"
 
-#define SKIP_WITHOUT_GIT()                                                  \
-    do {                                                                    \
-        if (!fx_have_git()) {                                               \
-            g_test_skip("git is not installed");                            \
-            return;                                                         \
-        }                                                                   \
+#define SKIP_WITHOUT_GIT()                                                     \
+    do {                                                                       \
+        if (!fx_have_git()) {                                                  \
+            g_test_skip("git is not installed");                               \
+            return;                                                            \
+        }                                                                      \
     } while (0)
 
 static QfPatch *parse(const char *text)
@@ -57,7 +57,8 @@ static void apply_fails(const char *tree, const char *text, guint fuzz,
     g_autofree char *before = fx_snapshot(tree);
     g_autofree char *after = NULL;
     g_autoptr(GError) error = NULL;
-    g_autoptr(QfPatch) p = qf_patch_parse(text, strlen(text), "t.patch", &error);
+    g_autoptr(QfPatch) p =
+        qf_patch_parse(text, strlen(text), "t.patch", &error);
     g_autoptr(QfApplyResult) r = NULL;
 
     if (p) {
@@ -293,7 +294,7 @@ static void test_create_delete(void)
     assert_file(tree, "bin/tool", "#!/bin/sh\necho hi\n");
     g_assert_cmpuint(fx_mode(tree, "bin/tool") & 07777, ==, 0755);
     g_assert_false(fx_exists(tree, "old/gone.txt"));
-    g_assert_false(fx_exists(tree, "old"));   /* emptied directory goes */
+    g_assert_false(fx_exists(tree, "old")); /* emptied directory goes */
     c = r->changes->pdata[0];
     g_assert_cmpint(c->kind, ==, QF_CHANGE_CREATE);
     g_assert_null(c->old_path);
@@ -363,9 +364,10 @@ static void test_mode_change_and_symlink(void)
     g_assert_cmpstr(target, ==, "run.sh");
     g_assert_true(qf_apply_is_applied(tree, p));
     /* The mode change is part of the pre-image: it does not apply twice. */
-    apply_fails(tree, "diff --git a/run.sh b/run.sh\n"
-                      "old mode 100644\n"
-                      "new mode 100755\n",
+    apply_fails(tree,
+                "diff --git a/run.sh b/run.sh\n"
+                "old mode 100644\n"
+                "new mode 100755\n",
                 0, QF_ERROR_CONFLICT, "mode");
     fx_rm_rf(tree);
 }
@@ -500,7 +502,7 @@ static void test_binary_preimage_mismatch(void)
     tree = fx_tmpdir();
     len = g_bytes_get_size(f.v1);
     edited = g_memdup2(g_bytes_get_data(f.v1, NULL), len);
-    edited[10] ^= 1;    /* same size: only the blob id can tell */
+    edited[10] ^= 1; /* same size: only the blob id can tell */
     fx_write(tree, "tests/data/acpi/virt/SRAT", edited, (gssize)len);
     apply_fails(tree, f.change_patch, 0, QF_ERROR_CONFLICT,
                 "differs from the patch's pre-image");
@@ -535,7 +537,8 @@ static void test_bad_parse(void)
 
 static char *modify_patch(const char *minus, const char *plus)
 {
-    return g_strdup_printf("--- %s\n+++ %s\n@@ -1 +1 @@\n-a\n+b\n", minus, plus);
+    return g_strdup_printf("--- %s\n+++ %s\n@@ -1 +1 @@\n-a\n+b\n", minus,
+                           plus);
 }
 
 static void test_unsafe_paths(void)
@@ -627,10 +630,11 @@ static void test_rename(void)
     /* b exists when renaming a onto it: git refuses, so do we. */
     apply_fails(tree, patch, 0, QF_ERROR_CONFLICT, "b: file to rename to");
     fx_rm_rf(b);
-    r = apply_ok(tree, "diff --git a/a b/d/b\n"
-                       "similarity index 100%\n"
-                       "rename from a\n"
-                       "rename to d/b\n",
+    r = apply_ok(tree,
+                 "diff --git a/a b/d/b\n"
+                 "similarity index 100%\n"
+                 "rename from a\n"
+                 "rename to d/b\n",
                  0, FALSE);
     g_assert_false(fx_exists(tree, "a"));
     assert_file(tree, "d/b", "A\n");
@@ -640,8 +644,17 @@ static void test_rename(void)
 /* ---- cross-check against git ------------------------------------------- */
 
 static const char *const vocabulary[] = {
-    "{", "}", "return 0;", "", "    break;", "int x;", "/* comment */",
-    "#include <glib.h>", "static void f(void)", "    x++;",
+    "{",
+    "}",
+    "return 0;",
+    "",
+    "    break;",
+    "int x;",
+    "/* comment */",
+    "#include <glib.h>",
+    "static void f(void)",
+    "    x++;",
+    "    crlf_line();\r",
 };
 
 static void random_lines(GRand *rand, GString *out, guint n)
@@ -669,7 +682,7 @@ static char *random_edit(GRand *rand, const char *text)
         int op = g_rand_int_range(rand, 0, 30);
 
         if (op == 0) {
-            continue;                           /* delete */
+            continue; /* delete */
         }
         if (op == 1) {
             random_lines(rand, out, g_rand_int_range(rand, 1, 4));
@@ -724,7 +737,8 @@ static void random_tree_change(GRand *rand, const char *repo, guint round)
             g_free(fx_git(repo, "rm", "-q", rel));
         } else if (what == 9 && strlen(text) > 200) {
             /* A moved file with a small edit: git -M writes a rename. */
-            g_autofree char *to = g_strdup_printf("src/moved/r%u_%u.c", round, f);
+            g_autofree char *to =
+                g_strdup_printf("src/moved/r%u_%u.c", round, f);
             g_autofree char *edited = g_strconcat(text, "moved\n", NULL);
 
             g_free(fx_git(repo, "rm", "-q", rel));
@@ -744,9 +758,9 @@ static void random_tree_change(GRand *rand, const char *repo, guint round)
 
 /* What the generated patches exercised, so the test can prove coverage. */
 static const char *const cross_check_features[] = {
-    "GIT binary patch", "\ndelta ", "\nliteral ", "\ndeleted file mode",
-    "\nnew file mode", "\nold mode", "\\ No newline", "@@ -0,0 ",
-    "\nrename from ",
+    "GIT binary patch",    "\ndelta ",        "\nliteral ",
+    "\ndeleted file mode", "\nnew file mode", "\nold mode",
+    "\\ No newline",       "@@ -0,0 ",        "\nrename from ",
 };
 
 static void cross_check_round(const char *repo, guint round, guint *seen)
@@ -757,8 +771,8 @@ static void cross_check_round(const char *repo, guint round, guint *seen)
     g_autofree char *base_snap = NULL;
     g_autoptr(QfApplyResult) r = NULL, back = NULL;
 
-    patch = fx_git(repo, "diff", "--binary", "-M", context[round % 4],
-                   "HEAD~1", "HEAD");
+    patch = fx_git(repo, "diff", "--binary", "-M", context[round % 4], "HEAD~1",
+                   "HEAD");
     for (guint i = 0; i < G_N_ELEMENTS(cross_check_features); i++) {
         seen[i] += strstr(patch, cross_check_features[i]) != NULL;
     }

@@ -78,12 +78,12 @@ static guint line_of(const char *text, const char *prefix)
     return 0;
 }
 
-#define SKIP_WITHOUT_GIT()                                                  \
-    do {                                                                    \
-        if (!fx_have_git()) {                                               \
-            g_test_skip("git is not installed");                            \
-            return;                                                         \
-        }                                                                   \
+#define SKIP_WITHOUT_GIT()                                                     \
+    do {                                                                       \
+        if (!fx_have_git()) {                                                  \
+            g_test_skip("git is not installed");                               \
+            return;                                                            \
+        }                                                                      \
     } while (0)
 
 /* ---- mail headers ---------------------------------------------------- */
@@ -119,8 +119,9 @@ static void test_format_patch_utf8(void)
     g_assert_cmpstr(p->author_email, ==, "john@example.com");
     g_assert_cmpstr(p->date, ==, "Fri, 1 Mar 2024 12:00:00 +0000");
     g_assert_cmpstr(p->subject, ==, subject);
-    g_assert_cmpstr(p->body, ==,
-                    "Body line one.\n\nSigned-off-by: Jöhn Dœ <john@example.com>");
+    g_assert_cmpstr(
+        p->body, ==,
+        "Body line one.\n\nSigned-off-by: Jöhn Dœ <john@example.com>");
     g_assert_cmpuint(p->files->len, ==, 1);
     g_assert_cmpstr(file_at(p, 0)->old_path, ==, "hw/acpi/gi.c");
     g_assert_cmpstr(file_at(p, 0)->new_path, ==, "hw/acpi/gi.c");
@@ -174,7 +175,8 @@ static void test_mbox_headers(void)
     g_assert_cmpstr(fp->old_oid, ==, "1111111");
     g_assert_cmpstr(fp->new_oid, ==, "2222222");
     g_assert_cmpuint(fp->old_mode, ==, 0100644);
-    g_assert_cmpuint(fp->patch_line, ==, line_of(handwritten_mbox, "diff --git"));
+    g_assert_cmpuint(fp->patch_line, ==,
+                     line_of(handwritten_mbox, "diff --git"));
     g_assert_cmpuint(hunk_at(fp, 0)->patch_line, ==,
                      line_of(handwritten_mbox, "@@"));
     /* The signature after the last hunk is not part of the hunk. */
@@ -258,7 +260,7 @@ static void test_quilt_patch(void)
     g_assert_cmpstr(file_at(p, 0)->new_path, ==, "hw/frob.c");
     h = hunk_at(file_at(p, 0), 0);
     g_assert_cmpuint(h->old_start, ==, 1);
-    g_assert_cmpuint(h->old_len, ==, 1);   /* omitted length */
+    g_assert_cmpuint(h->old_len, ==, 1); /* omitted length */
     g_assert_cmpuint(h->new_len, ==, 1);
     g_assert_cmpstr(hunk_line(h, 0), ==, "-old");
     g_assert_cmpstr(hunk_line(h, 1), ==, "+new");
@@ -294,7 +296,7 @@ static void test_hunk_forms(void)
                                "+++ b/f\n"
                                "@@ -1,3 +1,3 @@ section name\n"
                                " one\r\n"
-                               "\n"              /* mailer-stripped context */
+                               "\n" /* mailer-stripped context */
                                "-three\r\n"
                                "\\ No newline at end of file\n"
                                "+THREE\r\n"
@@ -303,7 +305,7 @@ static void test_hunk_forms(void)
     QfHunk *h = hunk_at(file_at(p, 0), 0);
 
     g_assert_cmpuint(h->lines->len, ==, 4);
-    g_assert_cmpstr(hunk_line(h, 0), ==, " one\r");   /* CR kept */
+    g_assert_cmpstr(hunk_line(h, 0), ==, " one\r"); /* CR kept */
     g_assert_cmpstr(hunk_line(h, 1), ==, " ");
     g_assert_cmpstr(hunk_line(h, 2), ==, "-three\r");
     g_assert_cmpstr(hunk_line(h, 3), ==, "+THREE\r");
@@ -424,7 +426,7 @@ static void test_git_quoted_path(void)
     fx_write(repo, "dir/with space/é.txt", "x\n", -1);
     fx_git_commit_all(repo, "add");
     diff = fx_git(repo, "format-patch", "-1", "--stdout");
-    g_assert_nonnull(strstr(diff, "\\303\\251"));   /* git quoted it */
+    g_assert_nonnull(strstr(diff, "\\303\\251")); /* git quoted it */
     p = parse_ok(diff);
     g_assert_null(file_at(p, 0)->old_path);
     g_assert_cmpstr(file_at(p, 0)->new_path, ==, "dir/with space/é.txt");
@@ -463,8 +465,8 @@ static void test_paths_dedup(void)
 typedef struct BinaryFixture {
     char *repo;
     GBytes *v1, *v2;
-    char *add_patch;     /* v1 created */
-    char *change_patch;  /* v1 -> v2 */
+    char *add_patch;    /* v1 created */
+    char *change_patch; /* v1 -> v2 */
 } BinaryFixture;
 
 static void binary_fixture(BinaryFixture *f)
@@ -624,6 +626,20 @@ static void test_hunk_longer_than_header(void)
     parse_fails_at(text, strlen(text), 7, "longer than its header");
 }
 
+static void test_hunk_side_overflows(void)
+{
+    /* Two old lines where the header says one; new lines still pending. */
+    static const char text[] = "--- a/f\n"
+                               "+++ b/f\n"
+                               "@@ -1 +1,2 @@\n"
+                               "-one\n"
+                               "-two\n"
+                               "+1\n"
+                               "+2\n";
+
+    parse_fails_at(text, strlen(text), 5, "more lines than the hunk header");
+}
+
 static void test_malformed_headers(void)
 {
     static const char bad_hunk[] = "--- a/f\n"
@@ -689,7 +705,9 @@ static void test_base85_vector(void)
 static void test_delta_opcodes(void)
 {
     /* src 11, dst 11; copy 6 bytes from offset 0; insert "there". */
-    static const guint8 delta[] = { 11, 11, 0x90, 6, 5, 't', 'h', 'e', 'r', 'e' };
+    static const guint8 delta[] = {
+        11, 11, 0x90, 6, 5, 't', 'h', 'e', 'r', 'e'
+    };
     static const guint8 beyond[] = { 11, 4, 0x91, 10, 4 };
     static const guint8 zero_op[] = { 11, 1, 0 };
     static const guint8 short_out[] = { 11, 7, 0x90, 6 };
@@ -736,7 +754,8 @@ int main(int argc, char **argv)
     fx_git_env();
     g_test_add_func("/patch/mail/format-patch-utf8", test_format_patch_utf8);
     g_test_add_func("/patch/mail/headers", test_mbox_headers);
-    g_test_add_func("/patch/mail/in-body-from", test_mbox_in_body_from_and_base64);
+    g_test_add_func("/patch/mail/in-body-from",
+                    test_mbox_in_body_from_and_base64);
     g_test_add_func("/patch/mail/encoded-body", test_mbox_refuses_encoded_body);
     g_test_add_func("/patch/plain/quilt", test_quilt_patch);
     g_test_add_func("/patch/plain/no-ab-prefix", test_plain_without_ab_prefix);
@@ -752,6 +771,8 @@ int main(int argc, char **argv)
     g_test_add_func("/patch/bad/truncated-hunk", test_truncated_hunk);
     g_test_add_func("/patch/bad/garbage-in-hunk", test_garbage_in_hunk);
     g_test_add_func("/patch/bad/hunk-too-long", test_hunk_longer_than_header);
+    g_test_add_func("/patch/bad/hunk-too-long-inside",
+                    test_hunk_side_overflows);
     g_test_add_func("/patch/bad/headers", test_malformed_headers);
     g_test_add_func("/patch/load/missing", test_load_missing);
     g_test_add_func("/patch/helpers/base85", test_base85_vector);

@@ -135,7 +135,8 @@ static void count_context(Hunk *h, const GPtrArray *lines)
     while (lead < n && ((const char *)lines->pdata[lead])[0] == ' ') {
         lead++;
     }
-    while (trail < n - lead &&
+    /* Trailing context ends at the last change, never before lead. */
+    while (lead + trail < n &&
            ((const char *)lines->pdata[n - 1 - trail])[0] == ' ') {
         trail++;
     }
@@ -151,7 +152,8 @@ static void mark_no_eol(GArray *side, gboolean no_eol)
     }
 }
 
-static void hunk_build(Hunk *h, const QfHunk *qh, guint number, gboolean reverse)
+static void hunk_build(Hunk *h, const QfHunk *qh, guint number,
+                       gboolean reverse)
 {
     char minus = reverse ? '+' : '-';
     guint old_start = reverse ? qh->new_start : qh->old_start;
@@ -183,10 +185,10 @@ static void hunk_build(Hunk *h, const QfHunk *qh, guint number, gboolean reverse
 /* ---- placement -------------------------------------------------------- */
 
 typedef struct Placement {
-    gsize at;            /* first file line replaced */
-    guint skip_head, skip_tail;  /* context lines ignored at each end */
+    gsize at;                   /* first file line replaced */
+    guint skip_head, skip_tail; /* context lines ignored at each end */
     guint fuzz;
-    gssize offset;       /* against the line the hunk states */
+    gssize offset; /* against the line the hunk states */
 } Placement;
 
 static gboolean match_at(const GArray *file, const Hunk *h, gsize at,
@@ -207,15 +209,13 @@ static gboolean match_at(const GArray *file, const Hunk *h, gsize at,
 }
 
 /* Nearest match to @expect within [lo, hi]: @expect, then +1, -1, +2... */
-static gboolean search_outward(const GArray *file, const Hunk *h,
-                               gssize expect, gssize lo, gssize hi,
-                               Placement *pl)
+static gboolean search_outward(const GArray *file, const Hunk *h, gssize expect,
+                               gssize lo, gssize hi, Placement *pl)
 {
     expect = CLAMP(expect, lo, hi);
     for (gssize d = 0; expect + d <= hi || expect - d >= lo; d++) {
-        if (expect + d <= hi &&
-            match_at(file, h, (gsize)(expect + d), pl->skip_head,
-                     pl->skip_tail)) {
+        if (expect + d <= hi && match_at(file, h, (gsize)(expect + d),
+                                         pl->skip_head, pl->skip_tail)) {
             pl->at = (gsize)(expect + d);
             return TRUE;
         }
@@ -269,9 +269,8 @@ static gboolean locate_with_fuzz(const GArray *file, const Hunk *h, guint fuzz,
 }
 
 /* A hunk with nothing to match goes where it says, shifted like the rest. */
-static gboolean place_insertion(const GArray *file, const Hunk *h,
-                                gsize min_at, gssize last_offset,
-                                Placement *pl)
+static gboolean place_insertion(const GArray *file, const Hunk *h, gsize min_at,
+                                gssize last_offset, Placement *pl)
 {
     gssize at = (gssize)h->start + last_offset;
 
@@ -306,31 +305,31 @@ static gboolean locate(const GArray *file, const Hunk *h, guint max_fuzz,
 /* A path as the patch has left it so far. */
 typedef struct Node {
     gboolean exists;
-    gboolean is_dir;     /* a directory on disk: never a patch target */
+    gboolean is_dir; /* a directory on disk: never a patch target */
     GBytes *content;
-    guint mode;          /* permission bits, or MODE_SYMLINK */
+    guint mode; /* permission bits, or MODE_SYMLINK */
 } Node;
 
 typedef struct Ctx {
     const char *tree;
     const QfPatch *patch;
     QfApplyOptions opts;
-    GHashTable *nodes;   /* path -> Node*: the overlay */
-    GHashTable *dirs;    /* directory prefix -> verified on disk */
+    GHashTable *nodes; /* path -> Node*: the overlay */
+    GHashTable *dirs;  /* directory prefix -> verified on disk */
     QfApplyResult *result;
 } Ctx;
 
 /* The file patch in the direction it is applied. */
 typedef struct Side {
-    const char *src, *dst;      /* NULL: the file does not exist */
-    guint src_mode, dst_mode;   /* git modes, 0 when not stated */
+    const char *src, *dst;    /* NULL: the file does not exist */
+    guint src_mode, dst_mode; /* git modes, 0 when not stated */
     const char *src_oid, *dst_oid;
-    QfBinaryKind bin_kind;      /* data turning src into dst */
+    QfBinaryKind bin_kind; /* data turning src into dst */
     GBytes *bin_data;
-    QfBinaryKind check_kind;    /* data of the other direction */
+    QfBinaryKind check_kind; /* data of the other direction */
     GBytes *check_data;
     QfChangeKind kind;
-    gboolean undo_copy;         /* reverse of a copy: delete the copy */
+    gboolean undo_copy; /* reverse of a copy: delete the copy */
 } Side;
 
 static void node_free(gpointer p)
@@ -536,9 +535,8 @@ static gboolean unsafe_path(const Ctx *ctx, const char *path, const char *why,
 static gboolean symlink_in_path(const Ctx *ctx, const char *path,
                                 const char *link, GError **error)
 {
-    g_autofree char *why =
-        g_strdup_printf("'%s' is a symlink; patches do not follow symlinks",
-                        link);
+    g_autofree char *why = g_strdup_printf(
+        "'%s' is a symlink; patches do not follow symlinks", link);
 
     return unsafe_path(ctx, path, why, error);
 }
@@ -558,7 +556,8 @@ static gboolean check_dir_on_disk(Ctx *ctx, const char *path,
     }
     if (lstat(full, &st) < 0) {
         if (errno != ENOENT) {
-            return fail(error, QF_ERROR_IO, "%s: %s", prefix, g_strerror(errno));
+            return fail(error, QF_ERROR_IO, "%s: %s", prefix,
+                        g_strerror(errno));
         }
         *missing = TRUE;
     } else if (S_ISLNK(st.st_mode)) {
@@ -589,7 +588,7 @@ static gboolean check_parents(Ctx *ctx, const char *path, GError **error)
                         ctx->patch->filename, path, prefix);
         }
         if (node && !node->exists) {
-            return TRUE;    /* deleted by this patch: nothing below it */
+            return TRUE; /* deleted by this patch: nothing below it */
         }
         if (!check_dir_on_disk(ctx, path, prefix, &missing, error)) {
             return FALSE;
@@ -792,8 +791,9 @@ static gboolean check_modes(const Ctx *ctx, const Side *s, const Node *src,
     if (mode_changes(s) && !want_link &&
         !!(src->mode & 0100) != !!(s->src_mode & 0100)) {
         return fail(error, QF_ERROR_CONFLICT,
-                    "%s: %s: mode is %04o, the patch expects %06o",
-                    ctx->patch->filename, s->src, src->mode, s->src_mode);
+                    "%s: %s: has mode %06o, the patch expects %06o",
+                    ctx->patch->filename, s->src, 0100000 | src->mode,
+                    s->src_mode);
     }
     return TRUE;
 }
@@ -816,7 +816,7 @@ static gboolean check_existence(const Ctx *ctx, const Side *s, const Node *src,
     if (dst && dst->exists) {
         return fail(error, QF_ERROR_CONFLICT,
                     "%s: %s: file to %s already exists", p, s->dst,
-                    s->kind == QF_CHANGE_CREATE ? "create"
+                    s->kind == QF_CHANGE_CREATE   ? "create"
                     : s->kind == QF_CHANGE_RENAME ? "rename to"
                                                   : "copy to");
     }
@@ -834,8 +834,7 @@ static OidCheck check_oid(GBytes *data, const char *oid, char **actual)
         return OID_UNKNOWN;
     }
     *actual = qf_git_blob_sha1(data);
-    return strncmp(*actual, oid, MIN(len, 40)) == 0 ? OID_MATCH
-                                                    : OID_MISMATCH;
+    return strncmp(*actual, oid, MIN(len, 40)) == 0 ? OID_MATCH : OID_MISMATCH;
 }
 
 static gboolean check_binary_preimage(const Ctx *ctx, const Side *s,
@@ -876,9 +875,9 @@ static GBytes *apply_binary(const Ctx *ctx, const Side *s, GBytes *pre,
     if (s->src && !check_binary_preimage(ctx, s, pre, error)) {
         return NULL;
     }
-    post = s->bin_kind == QF_BINARY_LITERAL ? g_bytes_ref(s->bin_data)
-                                            : qf_delta_apply(pre, s->bin_data,
-                                                             &local);
+    post = s->bin_kind == QF_BINARY_LITERAL
+               ? g_bytes_ref(s->bin_data)
+               : qf_delta_apply(pre, s->bin_data, &local);
     if (!post) {
         fail(error, local->code, "%s: %s: %s", ctx->patch->filename,
              side_path(s), local->message);
@@ -903,7 +902,7 @@ static GBytes *compute_post(Ctx *ctx, const QfFilePatch *fp, const Side *s,
         return apply_binary(ctx, s, pre, error);
     }
     if (!fp->hunks->len) {
-        return g_bytes_ref(pre);    /* rename, copy or mode change only */
+        return g_bytes_ref(pre); /* rename, copy or mode change only */
     }
     return apply_hunks(ctx, fp, side_path(s), pre, error);
 }
@@ -929,9 +928,8 @@ static gboolean check_post(const Ctx *ctx, const Side *s, const Node *old,
     }
     if (mode == MODE_SYMLINK &&
         (!len || memchr(g_bytes_get_data(post, NULL), '\0', len))) {
-        return fail(error, QF_ERROR_CONFLICT,
-                    "%s: %s: invalid symlink target", ctx->patch->filename,
-                    side_path(s));
+        return fail(error, QF_ERROR_CONFLICT, "%s: %s: invalid symlink target",
+                    ctx->patch->filename, side_path(s));
     }
     return TRUE;
 }
@@ -1020,8 +1018,8 @@ QfApplyResult *qf_apply_prepare(const char *tree, const QfPatch *patch,
     Ctx ctx = {
         .tree = tree,
         .patch = patch,
-        .nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                       node_free),
+        .nodes =
+            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, node_free),
         .dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
         .result = g_new0(QfApplyResult, 1),
     };
@@ -1066,10 +1064,10 @@ static void replay_changes(const QfApplyResult *result, GHashTable *final,
 {
     for (guint i = 0; i < result->changes->len; i++) {
         QfFileChange *c = result->changes->pdata[i];
-        const char *gone = c->kind == QF_CHANGE_DELETE ||
-                                   c->kind == QF_CHANGE_RENAME
-                               ? c->old_path
-                               : NULL;
+        const char *gone =
+            c->kind == QF_CHANGE_DELETE || c->kind == QF_CHANGE_RENAME
+                ? c->old_path
+                : NULL;
 
         if (gone) {
             if (!g_hash_table_contains(final, gone)) {
@@ -1123,8 +1121,9 @@ static gboolean remove_path(const char *tree, const char *path, GError **error)
                     why);
     }
     full = g_build_filename(tree, path, NULL);
-    if (unlink(full) < 0 && errno != ENOENT) {
-        return write_error(path, "remove", errno, error);
+    if (unlink(full) < 0) {
+        /* Created and removed by the same patch: it never reached disk. */
+        return errno == ENOENT || write_error(path, "remove", errno, error);
     }
     prune_empty_dirs(tree, path);
     return TRUE;
@@ -1158,7 +1157,7 @@ static guint effective_mode(const char *full, guint mode)
         return mode;
     }
     return lstat(full, &st) == 0 && S_ISREG(st.st_mode) ? st.st_mode & 07777
-                                                         : 0644;
+                                                        : 0644;
 }
 
 static gboolean write_regular(const char *full, const char *path,
@@ -1173,8 +1172,7 @@ static gboolean write_regular(const char *full, const char *path,
         return write_error(path, "create a temporary file for", errno, error);
     }
     if (write_all(fd, content) &&
-        fchmod(fd, effective_mode(full, mode) & 07777) == 0 &&
-        close(fd) == 0) {
+        fchmod(fd, effective_mode(full, mode) & 07777) == 0 && close(fd) == 0) {
         fd = -1;
         if (rename(tmp, full) == 0) {
             return TRUE;
@@ -1192,8 +1190,8 @@ static gboolean write_symlink(const char *full, const char *path,
                               GBytes *content, GError **error)
 {
     g_autofree char *dir = g_path_get_dirname(full);
-    g_autofree char *target = g_strndup(g_bytes_get_data(content, NULL),
-                                        g_bytes_get_size(content));
+    g_autofree char *target =
+        g_strndup(g_bytes_get_data(content, NULL), g_bytes_get_size(content));
 
     for (guint attempt = 0; attempt < 100; attempt++) {
         g_autofree char *tmp =
@@ -1257,7 +1255,8 @@ gboolean qf_apply_write(const char *tree, const QfApplyResult *result,
     for (guint i = 0; i < order->len; i++) {
         const QfFileChange *c = g_hash_table_lookup(final, order->pdata[i]);
 
-        if ((gconstpointer)c != removed_marker && !write_change(tree, c, error)) {
+        if ((gconstpointer)c != removed_marker &&
+            !write_change(tree, c, error)) {
             return FALSE;
         }
     }

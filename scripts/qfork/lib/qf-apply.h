@@ -28,10 +28,16 @@ typedef enum {
 
 typedef struct QfFileChange {
     QfChangeKind kind;
-    char *path;                 /* path written (relative to the tree) */
-    char *old_path;             /* path read/removed, NULL for CREATE */
+    char *path;                 /* path written (relative to the tree);
+                                   for DELETE the path removed */
+    char *old_path;             /* path read/removed, NULL for CREATE;
+                                   equals path for MODIFY and DELETE */
     GBytes *content;            /* post-image; NULL for DELETE */
-    guint mode;                 /* 0644/0755/0120000(symlink); 0 = keep */
+    /*
+     * 0644/0755/0120000(symlink); 0 = keep.  qf_apply_prepare() always
+     * states it (the file's current permission bits when unchanged).
+     */
+    guint mode;
 } QfFileChange;
 
 typedef struct QfApplyResult {
@@ -59,7 +65,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfApplyResult, qf_apply_result_free)
 QfApplyResult *qf_apply_prepare(const char *tree, const QfPatch *patch,
                                 const QfApplyOptions *opts, GError **error);
 
-/* Write a prepared result into @tree: each file via a temporary and rename. */
+/*
+ * Write a prepared result into @tree: first every removal (directories
+ * left empty go too), then each file via a temporary ".qfork-XXXXXX" in
+ * its directory and rename().  A failure (QF_ERROR_IO) names the path and
+ * may leave earlier files written: the caller restores from its journal.
+ */
 gboolean qf_apply_write(const char *tree, const QfApplyResult *result,
                         GError **error);
 

@@ -5,4 +5,7 @@
  */
 #include "qf-error.h"
 
+/* The quark's name is a token sequence that clang-format would space out. */
+/* clang-format off */
 G_DEFINE_QUARK(qf-error-quark, qf_error)
+/* clang-format on */

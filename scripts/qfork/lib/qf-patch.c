@@ -27,8 +27,8 @@ typedef struct Line {
 typedef struct Reader {
     const char *data;
     gsize len;
-    gsize pos;       /* start of the next line */
-    guint lineno;    /* 1-based number of the next line */
+    gsize pos;    /* start of the next line */
+    guint lineno; /* 1-based number of the next line */
     const char *filename;
 } Reader;
 
@@ -198,7 +198,7 @@ void qf_patch_free(QfPatch *patch)
 typedef struct EncodedWord {
     char *charset;
     GByteArray *bytes;
-    gsize end;       /* offset just past the closing "?=" */
+    gsize end; /* offset just past the closing "?=" */
 } EncodedWord;
 
 static void encoded_word_clear(EncodedWord *w)
@@ -310,9 +310,9 @@ static char *rfc2047_decode(const char *s)
         EncodedWord w = { 0 };
         gsize ws = i + strspn(s + i, " \t");
 
-        if (run_charset && ws > i && encoded_word_parse(s, ws, &w)) {
-            i = ws;     /* drop space between two encoded words */
-        } else if (!encoded_word_parse(s, i, &w)) {
+        /* White space between two encoded words is dropped (RFC 2047). */
+        if (!(run_charset && ws > i && encoded_word_parse(s, ws, &w)) &&
+            !encoded_word_parse(s, i, &w)) {
             if (run_charset) {
                 append_charset_text(out, run_charset, run);
                 g_byte_array_set_size(run, 0);
@@ -485,7 +485,7 @@ static gboolean at_diff_start(const Reader *r)
     }
     l = line_chomp(l);
     if (line_starts(l, "---") && line_is_blank(line_after(l, "---"))) {
-        return TRUE;    /* git format-patch's separator */
+        return TRUE; /* git format-patch's separator */
     }
     if (line_starts(l, "diff -") || line_starts(l, "Index: ")) {
         return TRUE;
@@ -497,13 +497,13 @@ static gboolean at_diff_start(const Reader *r)
 static char *collect_body(Reader *r)
 {
     GString *body = g_string_new(NULL);
-    gsize keep = 0;   /* length without the trailing blank lines */
+    gsize keep = 0; /* length without the trailing blank lines */
     Line l;
 
     while (!at_diff_start(r) && reader_next(r, &l)) {
         l = line_chomp(l);
         if (!body->len && line_is_blank(l)) {
-            continue;   /* leading blank lines */
+            continue; /* leading blank lines */
         }
         g_string_append_len(body, l.p, (gssize)l.len);
         if (!line_is_blank(l)) {
@@ -526,7 +526,7 @@ static gboolean parse_message(Reader *r, QfPatch *patch, GError **error)
     mail = reader_peek(r, &l) && is_mail_start(l);
     if (mail) {
         if (line_starts(l, "From ")) {
-            reader_next(r, &l);     /* mbox separator */
+            reader_next(r, &l); /* mbox separator */
         }
         if (!parse_header_block(r, patch, error)) {
             return FALSE;
@@ -634,7 +634,7 @@ static gboolean is_epoch_timestamp(const char *ts)
     if (!space) {
         return FALSE;
     }
-    *space = 'T';   /* "1970-01-01 00:00:00.0 +0000" -> ISO 8601 */
+    *space = 'T'; /* "1970-01-01 00:00:00.0 +0000" -> ISO 8601 */
     space = strchr(space, ' ');
     if (space) {
         memmove(space, space + 1, strlen(space));
@@ -674,7 +674,8 @@ static gboolean parse_name_field(const Reader *r, guint lineno, Line rest,
         return TRUE;
     }
     if (tab) {
-        g_autofree char *ts = g_strndup(tab + 1, rest.len - (gsize)(tab + 1 - rest.p));
+        g_autofree char *ts =
+            g_strndup(tab + 1, rest.len - (gsize)(tab + 1 - rest.p));
 
         if (is_epoch_timestamp(ts)) {
             return TRUE;
@@ -707,8 +708,9 @@ static void git_header_names(Line rest, char **a, char **b)
         if (!qa || line[used] != ' ') {
             return;
         }
-        qb = line[used + 1] == '"' ? unquote_c(line + used + 1, len - used - 1, &used)
-                                   : g_strdup(line + used + 1);
+        qb = line[used + 1] == '"'
+                 ? unquote_c(line + used + 1, len - used - 1, &used)
+                 : g_strdup(line + used + 1);
         *a = qa ? strip_component(qa) : NULL;
         *b = qb ? strip_component(qb) : NULL;
         return;
@@ -770,10 +772,10 @@ static gboolean parse_range(const char **p, const char *end, guint *start,
 
 static gboolean parse_hunk_header(Line l, QfHunk *h)
 {
-    const char *p = l.p + 4, *end = l.p + l.len;   /* after "@@ -" */
+    const char *p = l.p + 4, *end = l.p + l.len; /* after "@@ -" */
 
-    if (!parse_range(&p, end, &h->old_start, &h->old_len) ||
-        end - p < 2 || p[0] != ' ' || p[1] != '+') {
+    if (!parse_range(&p, end, &h->old_start, &h->old_len) || end - p < 2 ||
+        p[0] != ' ' || p[1] != '+') {
         return FALSE;
     }
     p += 2;
@@ -796,8 +798,8 @@ static char hunk_line_kind(Line l)
 
 typedef struct HunkCounts {
     guint old_left, new_left;
-    char last;                 /* kind of the previous body line */
-    gboolean old_ended, new_ended;   /* a "\ No newline" was seen */
+    char last;                     /* kind of the previous body line */
+    gboolean old_ended, new_ended; /* a "\ No newline" was seen */
 } HunkCounts;
 
 /* Account for one body line; FALSE with a reason when it does not fit. */
@@ -988,8 +990,7 @@ static gboolean read_base85_lines(Reader *r, guint start, GByteArray *z,
             return TRUE;
         }
         if (!qf_base85_decode_line(l.p, l.len, z, &local)) {
-            return parse_error(r, r->lineno - 1, error, "%s",
-                               local->message);
+            return parse_error(r, r->lineno - 1, error, "%s", local->message);
         }
     }
 }
@@ -1026,7 +1027,7 @@ static gboolean parse_binary(Reader *r, QfFilePatch *fp, GError **error)
     BinaryBlock fwd = { 0 }, rev = { 0 };
     Line l;
 
-    reader_next(r, &l);     /* "GIT binary patch" */
+    reader_next(r, &l); /* "GIT binary patch" */
     if (!parse_binary_block(r, &fwd, error)) {
         return FALSE;
     }
@@ -1056,9 +1057,9 @@ static gboolean is_binary_differ_line(Line l)
 /* ---- git extended headers --------------------------------------------- */
 
 typedef struct GitHeader {
-    char *a, *b;          /* from "diff --git", already stripped */
-    char *from, *to;      /* rename/copy from/to */
-    char *minus, *plus;   /* from the ---/+++ lines; NULL for /dev/null */
+    char *a, *b;        /* from "diff --git", already stripped */
+    char *from, *to;    /* rename/copy from/to */
+    char *minus, *plus; /* from the ---/+++ lines; NULL for /dev/null */
     gboolean have_minus;
     gboolean created, deleted;
 } GitHeader;
@@ -1106,8 +1107,7 @@ static gboolean is_hex(const char *s, gsize len)
 /* "index <old>..<new>[ <mode>]" */
 static gboolean parse_index_line(Line value, QfFilePatch *fp)
 {
-    const char *dots, *space;
-    const char *end = value.p + value.len;
+    const char *dots, *space, *end;
     guint mode = 0;
 
     value = line_chomp(value);
@@ -1191,9 +1191,9 @@ static gboolean apply_ext_name(const Reader *r, GitHeader *h, QfFilePatch *fp,
     return TRUE;
 }
 
-static gboolean apply_ext_header(const Reader *r, GitHeader *h,
-                                 QfFilePatch *fp, ExtKind kind, Line line,
-                                 Line value, GError **error)
+static gboolean apply_ext_header(const Reader *r, GitHeader *h, QfFilePatch *fp,
+                                 ExtKind kind, Line line, Line value,
+                                 GError **error)
 {
     gboolean ok = TRUE;
 
@@ -1222,8 +1222,8 @@ static gboolean apply_ext_header(const Reader *r, GitHeader *h,
 }
 
 /* One extended header line; FALSE in *known when the header ended. */
-static gboolean parse_ext_line(Reader *r, GitHeader *h, QfFilePatch *fp,
-                               Line l, gboolean *known, GError **error)
+static gboolean parse_ext_line(Reader *r, GitHeader *h, QfFilePatch *fp, Line l,
+                               gboolean *known, GError **error)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(ext_headers); i++) {
         if (line_starts(l, ext_headers[i].prefix)) {
@@ -1294,7 +1294,7 @@ static gboolean git_resolve_paths(const Reader *r, GitHeader *h,
     } else if (h->have_minus) {
         old = h->minus;
         new = h->plus;
-        if (old && new && strcmp(old, new) != 0) {
+        if (old && new &&strcmp(old, new) != 0) {
             return parse_error(r, fp->patch_line, error,
                                "old and new names differ ('%s', '%s') "
                                "without a rename header",

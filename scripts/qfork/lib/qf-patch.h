@@ -45,8 +45,13 @@ typedef struct QfPatch {
     char *filename;             /* for messages */
     char *author_name, *author_email;   /* NULL for a bare diff */
     char *date;                 /* RFC 2822 string as in the patch */
-    char *subject;              /* "[PATCH n/m]" prefixes removed */
-    char *body;                 /* message body incl. trailers, no diffstat */
+    char *subject;              /* "[PATCH n/m]" prefixes removed; NULL
+                                   for a bare diff */
+    /*
+     * Message body incl. trailers, no diffstat, no trailing newline; for a
+     * bare (quilt) diff, the text before the first diff.  Never NULL.
+     */
+    char *body;
     GPtrArray *files;           /* QfFilePatch* */
 } QfPatch;
 
