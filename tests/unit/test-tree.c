@@ -597,6 +597,7 @@ static void test_push(Fixture *f, gconstpointer data)
     g_autoptr(QfTree) tree = init_and_open(f);
     g_autoptr(GError) error = NULL;
     QfApplyResult r = {0};
+    g_autofree char *base = NULL;
     g_autofree char *commit = NULL;
     g_autofree char *virt = NULL;
     g_autoptr(GPtrArray) commits = NULL;
@@ -611,7 +612,8 @@ static void test_push(Fixture *f, gconstpointer data)
                                       "int gi;\n"));
     g_ptr_array_add(r.changes, change(QF_CHANGE_DELETE, "README", "README",
                                       NULL));
-    commit = qf_tree_push(tree, "e1", &r, &test_info, &error);
+    base = qf_tree_head(tree, &error);
+    commit = qf_tree_push(tree, base, "e1", &r, &test_info, &error);
     g_assert_no_error(error);
     g_assert_nonnull(commit);
     assert_clean(tree);

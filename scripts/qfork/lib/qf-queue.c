@@ -476,6 +476,26 @@ static void record_failure(QfQueue *q, QfEntryStatus *s, const GError *err)
     }
 }
 
+/* HEAD as the queue knows it: the last commit, or the base. */
+static const char *queue_head(const QfQueue *q)
+{
+    return q->commits->len
+               ? ((QfTreeCommit *)g_ptr_array_index(q->commits,
+                                                    q->commits->len - 1))->id
+               : qf_tree_base_commit(q->tree);
+}
+
+static void add_commit(QfQueue *q, const char *id, const char *entry,
+                       const char *message)
+{
+    QfTreeCommit *c = g_new0(QfTreeCommit, 1);
+
+    c->id = g_strdup(id);
+    c->entry = g_strdup(entry);
+    c->subject = g_strndup(message, strcspn(message, "\n"));
+    g_ptr_array_add(q->commits, c);
+}
+
 gboolean qf_queue_push_next(QfQueue *queue, const QfPushOptions *opts,
                             GPtrArray *notes, GError **error)
 {
@@ -509,11 +529,13 @@ gboolean qf_queue_push_next(QfQueue *queue, const QfPushOptions *opts,
         .author_date = patch->date,
         .message = message,
     };
-    commit = qf_tree_push(queue->tree, s->entry->name, r, &info, error);
+    commit = qf_tree_push(queue->tree, queue_head(queue), s->entry->name, r,
+                          &info, error);
     if (!commit) {
         record_failure(queue, s, *error);
         return FALSE;
     }
+    add_commit(queue, commit, s->entry->name, info.message);
     {
         g_autoptr(QfFailure) f =
             qf_failure_read(qf_tree_state_dir(queue->tree), NULL);

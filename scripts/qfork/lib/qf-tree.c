@@ -289,6 +289,20 @@ static gboolean append_exclude(const char *git_dir, GError **error)
     return TRUE;
 }
 
+/*
+ * Every push reads and rewrites the index twice (update-index, write-tree);
+ * QEMU has ~10k files.  A split index rewrites only the entries that
+ * changed and version 4 compresses the paths: together they make a push
+ * about a third faster (tests/bench/bench-push.sh).
+ */
+static gboolean configure_index(const char *dir, GError **error)
+{
+    const char *split[] = {"config", "core.splitIndex", "true", NULL};
+    const char *version[] = {"config", "index.version", "4", NULL};
+
+    return git_run(dir, split, error) && git_run(dir, version, error);
+}
+
 static const char *const base_env[] = {
     "GIT_AUTHOR_NAME=" BASE_IDENT_NAME,
     "GIT_AUTHOR_EMAIL=" BASE_IDENT_EMAIL,
@@ -376,7 +390,8 @@ char *qf_tree_init(const char *dir, const char *version,
                     dir, version);
         return NULL;
     }
-    if (!git_run(dir, init, error) || !append_exclude(git_dir, error)) {
+    if (!git_run(dir, init, error) || !append_exclude(git_dir, error) ||
+        !configure_index(dir, error)) {
         return NULL;
     }
     return commit_base(dir, version, source_desc, error);
@@ -903,7 +918,7 @@ static void roll_back_push(QfTree *tree, GPtrArray *paths, GError **error)
     qf_journal_remove(tree->state_dir, NULL);
 }
 
-char *qf_tree_push(QfTree *tree, const char *entry,
+char *qf_tree_push(QfTree *tree, const char *parent, const char *entry,
                    const QfApplyResult *result, const QfCommitInfo *info,
                    GError **error)
 {
@@ -913,10 +928,7 @@ char *qf_tree_push(QfTree *tree, const char *entry,
 
     journal->entry = g_strdup(entry);
     journal->pid = getpid();
-    journal->old_head = qf_tree_head(tree, error);
-    if (!journal->old_head) {
-        return NULL;
-    }
+    journal->old_head = g_strdup(parent);
     for (guint i = 0; i < paths->len; i++) {
         g_ptr_array_add(journal->paths, g_strdup(paths->pdata[i]));
     }

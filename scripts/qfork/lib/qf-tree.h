@@ -85,12 +85,12 @@ gboolean qf_tree_require_clean(QfTree *tree, GError **error);
 GPtrArray *qf_tree_commits(QfTree *tree, GError **error);
 
 /*
- * Write @result into the tree and commit it on top of HEAD as one commit
- * with @info, all under the journal: if anything fails the touched paths
- * are restored from HEAD, and if the process dies the next
- * qf_tree_open() does the same.  Returns the new commit id.
+ * Write @result into the tree and commit it on top of @parent, which must
+ * be HEAD, as one commit with @info, all under the journal: if anything
+ * fails the touched paths are restored from HEAD, and if the process dies
+ * the next qf_tree_open() does the same.  Returns the new commit id.
  */
-char *qf_tree_push(QfTree *tree, const char *entry,
+char *qf_tree_push(QfTree *tree, const char *parent, const char *entry,
                    const QfApplyResult *result, const QfCommitInfo *info,
                    GError **error);
 
