@@ -40,6 +40,15 @@ static inline gboolean fx_have_git(void)
     return git != NULL;
 }
 
+/* Real git output is preferred over hand-written fixtures; skip without. */
+#define FX_SKIP_WITHOUT_GIT()                                                  \
+    do {                                                                       \
+        if (!fx_have_git()) {                                                  \
+            g_test_skip("git is not installed");                               \
+            return;                                                            \
+        }                                                                      \
+    } while (0)
+
 static inline char *fx_tmpdir(void)
 {
     g_autoptr(GError) error = NULL;
@@ -190,6 +199,48 @@ static inline char *fx_git_checkout_copy(const char *repo, const char *rev)
     /* Leave the repository's own index as HEAD has it. */
     g_free(fx_git(repo, "reset", "-q"));
     return dir;
+}
+
+/*
+ * A binary file as git patches it: v1 added (literal), then v2 with a
+ * small edit and 10 bytes shorter (delta), like an updated ACPI table.
+ */
+typedef struct FxBinary {
+    char *repo;
+    GBytes *v1, *v2;
+    char *add_patch, *change_patch;
+} FxBinary;
+
+static inline void fx_binary(FxBinary *f)
+{
+    g_autofree guint8 *v2 = NULL;
+    gsize len;
+
+    f->repo = fx_git_init();
+    fx_write(f->repo, "README", "fixture\n", -1);
+    fx_git_commit_all(f->repo, "base");
+    f->v1 = fx_blob(7, 20000);
+    fx_write_bytes(f->repo, "tests/data/acpi/virt/SRAT", f->v1);
+    fx_git_commit_all(f->repo, "add");
+    len = g_bytes_get_size(f->v1);
+    v2 = g_memdup2(g_bytes_get_data(f->v1, NULL), len);
+    memcpy(v2 + 5000, "generic initiator", 17);
+    f->v2 = g_bytes_new(v2, len - 10);
+    fx_write_bytes(f->repo, "tests/data/acpi/virt/SRAT", f->v2);
+    fx_git_commit_all(f->repo, "update");
+    f->add_patch = fx_git(f->repo, "format-patch", "--stdout", "-1", "HEAD~1");
+    f->change_patch = fx_git(f->repo, "format-patch", "--stdout", "-1", "HEAD");
+    g_assert_nonnull(strstr(f->change_patch, "\ndelta "));
+}
+
+static inline void fx_binary_clear(FxBinary *f)
+{
+    fx_rm_rf(f->repo);
+    g_free(f->repo);
+    g_bytes_unref(f->v1);
+    g_bytes_unref(f->v2);
+    g_free(f->add_patch);
+    g_free(f->change_patch);
 }
 
 /*

@@ -14,14 +14,6 @@
 #include "qf-error.h"
 #include "qf-patch.h"
 
-#define SKIP_WITHOUT_GIT()                                                     \
-    do {                                                                       \
-        if (!fx_have_git()) {                                                  \
-            g_test_skip("git is not installed");                               \
-            return;                                                            \
-        }                                                                      \
-    } while (0)
-
 static QfPatch *parse(const char *text)
 {
     g_autoptr(GError) error = NULL;
@@ -420,44 +412,6 @@ static void test_no_newline_at_eof(void)
 
 /* ---- binary ------------------------------------------------------------ */
 
-typedef struct BinaryFixture {
-    char *repo;
-    GBytes *v1, *v2;
-    char *add_patch, *change_patch;
-} BinaryFixture;
-
-static void binary_fixture(BinaryFixture *f)
-{
-    g_autofree guint8 *v2 = NULL;
-    gsize len;
-
-    f->repo = fx_git_init();
-    fx_write(f->repo, "README", "fixture\n", -1);
-    fx_git_commit_all(f->repo, "base");
-    f->v1 = fx_blob(7, 20000);
-    fx_write_bytes(f->repo, "tests/data/acpi/virt/SRAT", f->v1);
-    fx_git_commit_all(f->repo, "add");
-    len = g_bytes_get_size(f->v1);
-    v2 = g_memdup2(g_bytes_get_data(f->v1, NULL), len);
-    memcpy(v2 + 5000, "generic initiator", 17);
-    f->v2 = g_bytes_new(v2, len - 10);
-    fx_write_bytes(f->repo, "tests/data/acpi/virt/SRAT", f->v2);
-    fx_git_commit_all(f->repo, "update");
-    f->add_patch = fx_git(f->repo, "format-patch", "--stdout", "-1", "HEAD~1");
-    f->change_patch = fx_git(f->repo, "format-patch", "--stdout", "-1", "HEAD");
-    g_assert_nonnull(strstr(f->change_patch, "\ndelta "));
-}
-
-static void binary_fixture_clear(BinaryFixture *f)
-{
-    fx_rm_rf(f->repo);
-    g_free(f->repo);
-    g_bytes_unref(f->v1);
-    g_bytes_unref(f->v2);
-    g_free(f->add_patch);
-    g_free(f->change_patch);
-}
-
 static void assert_bytes(const char *tree, const char *rel, GBytes *want)
 {
     g_autoptr(GBytes) got = fx_read(tree, rel);
@@ -468,13 +422,13 @@ static void assert_bytes(const char *tree, const char *rel, GBytes *want)
 
 static void test_binary_round_trip(void)
 {
-    BinaryFixture f;
+    FxBinary f;
     g_autofree char *tree = NULL;
     g_autoptr(QfApplyResult) r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL;
     g_autoptr(QfPatch) change = NULL;
 
-    SKIP_WITHOUT_GIT();
-    binary_fixture(&f);
+    FX_SKIP_WITHOUT_GIT();
+    fx_binary(&f);
     tree = fx_tmpdir();
     r1 = apply_ok(tree, f.add_patch, 0, FALSE);
     assert_bytes(tree, "tests/data/acpi/virt/SRAT", f.v1);
@@ -487,18 +441,18 @@ static void test_binary_round_trip(void)
     r4 = apply_ok(tree, f.add_patch, 0, TRUE);
     g_assert_false(fx_exists(tree, "tests"));
     fx_rm_rf(tree);
-    binary_fixture_clear(&f);
+    fx_binary_clear(&f);
 }
 
 static void test_binary_preimage_mismatch(void)
 {
-    BinaryFixture f;
+    FxBinary f;
     g_autofree char *tree = NULL;
     g_autofree guint8 *edited = NULL;
     gsize len;
 
-    SKIP_WITHOUT_GIT();
-    binary_fixture(&f);
+    FX_SKIP_WITHOUT_GIT();
+    fx_binary(&f);
     tree = fx_tmpdir();
     len = g_bytes_get_size(f.v1);
     edited = g_memdup2(g_bytes_get_data(f.v1, NULL), len);
@@ -509,7 +463,7 @@ static void test_binary_preimage_mismatch(void)
     /* The literal creation conflicts with any existing file. */
     apply_fails(tree, f.add_patch, 0, QF_ERROR_CONFLICT, "already exists");
     fx_rm_rf(tree);
-    binary_fixture_clear(&f);
+    fx_binary_clear(&f);
 }
 
 /* ---- bad input: clear error, nothing changed ---------------------------- */
@@ -800,7 +754,7 @@ static void test_git_cross_check(void)
     guint rounds = g_test_slow() ? 200 : 40;
     guint seen[G_N_ELEMENTS(cross_check_features)] = { 0 };
 
-    SKIP_WITHOUT_GIT();
+    FX_SKIP_WITHOUT_GIT();
     repo = fx_git_init();
     fx_write(repo, "README", "cross-check\n", -1);
     random_tree_change(rand, repo, 0);
