@@ -93,6 +93,38 @@ static const QfCommand commands[] = {
      "the table keeps its order.  Exit 1 listing every problem.\n"
      "\n"
      "  --facts FILE    also compare the table rows with this facts table\n"},
+    {"bisect", qf_cmd_bisect,
+     "find the series entry that broke something",
+     "bisect --good REF --bad REF [--build CMD | --no-build]\n"
+     "              [--build-failure-is-bad] [-v] -- TEST-CMD [ARGS...]\n"
+     "       qfork bisect --resume | --reset",
+     "Binary search over the series positions after --good up to --bad.\n"
+     "REF is an entry (name, position, sha prefix, patch file) or 'base';\n"
+     "entries in base are not positions.  At each step the tree moves\n"
+     "there with pop/push (so the build is incremental), the build command\n"
+     "runs in the tree, then TEST-CMD does: exit 0 good, 125 skip, 1-127\n"
+     "bad, anything else (or a signal) stops the bisect, as with `git\n"
+     "bisect run`.  A failed build is a skip.  Each step is printed as it\n"
+     "happens, then the first bad entry with its subject, upstream commit\n"
+     "or SAUCE row and patch file, or the candidates when skips leave it\n"
+     "ambiguous.  At most ceil(log2(N)) builds for N entries, plus one per\n"
+     "skip.  State and log live in the tree's .git/qfork/bisect/; the tree\n"
+     "is locked while the bisect runs.  The commands get QFORK_BISECT_TREE,\n"
+     "QFORK_BISECT_ENTRY and QFORK_BISECT_POSITION in the environment.\n"
+     "Exit 0 first bad entry found, 3 only a set of candidates, 1 error or\n"
+     "stopped (--resume continues), 2 nothing to resume or reset.\n"
+     "\n"
+     "  --good REF           the last position known good\n"
+     "  --bad REF            a position known bad, after --good\n"
+     "  --build CMD          shell command building the tree (default: for\n"
+     "                       a configured QEMU tree, ninja -C build\n"
+     "                       -j${JOBS:-2} qemu-system-aarch64)\n"
+     "  --no-build           run the test without building\n"
+     "  --build-failure-is-bad  a failed build is bad, not a skip\n"
+     "  --resume             continue an interrupted bisect\n"
+     "  --reset              end the bisect: pop/push the tree back to where\n"
+     "                       it was before it started\n"
+     "  -v, --verbose        show the build's and test's output\n"},
     {"vm", qf_cmd_vm,
      "print or run the QEMU command line for a Grace GPU passthrough VM",
      "vm [--sysroot DIR] [--gpu BDF]... [--json-out F | --from-json F]\n"

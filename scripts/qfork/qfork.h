@@ -96,5 +96,6 @@ int qf_cmd_pop(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_lint(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_vm(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_doctor(QfContext *ctx, int argc, char **argv, GError **error);
+int qf_cmd_bisect(QfContext *ctx, int argc, char **argv, GError **error);
 
 #endif
