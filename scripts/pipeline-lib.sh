@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared helpers of the build pipeline scripts (sourced, not run).
 #
 # Every script of the pipeline prints what it does as "==> phase" banners
