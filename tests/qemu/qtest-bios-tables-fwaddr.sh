@@ -17,11 +17,10 @@ for case in "${BIOS_TABLES_FWADDR_CASES[@]}"; do
         passed=$((passed + 1))
     elif bios_tables_fwaddr_only "$case"; then
         echo "skip $case: tables differ from the expected only in edk2-allocated addresses:"
-        grep -E 'mismatch\. Actual' "$btt_dir/$(echo "$case" | tr / _).log" | sed 's/^/    /'
+        grep -E 'mismatch\. Actual' "$(bios_tables_log "$case")" | sed 's/^/    /'
         fwaddr+=("$case")
     else
-        echo "FAIL $case:"
-        grep -v '^#' "$btt_dir/$(echo "$case" | tr / _).log" | sed 's/^/    /'
+        bios_tables_fail "$case"
         failed=$((failed + 1))
     fi
 done

@@ -20,8 +20,7 @@ for case in $btt_cases; do
         echo "ok   $case ($(($(date +%s) - start))s)"
         passed=$((passed + 1))
     else
-        echo "FAIL $case:"
-        grep -v '^#' "$btt_dir/$(echo "$case" | tr / _).log" | sed 's/^/    /'
+        bios_tables_fail "$case"
         failed=$((failed + 1))
     fi
 done

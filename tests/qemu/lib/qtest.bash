@@ -81,11 +81,23 @@ bios_tables_setup() {
     [ -n "$btt_cases" ] || { echo "bios-tables-test lists no aarch64 case"; exit 1; }
 }
 
+# The log of CASE's run.
+bios_tables_log() {
+    printf '%s/%s.log\n' "$btt_dir" "$(echo "$1" | tr / _)"
+}
+
+# bios_tables_fail CASE: report the case failed, with its output.
+bios_tables_fail() {
+    echo "FAIL $1:"
+    grep -v '^#' "$(bios_tables_log "$1")" | sed 's/^/    /'
+}
+
 # bios_tables_run CASE: run that case alone (-p matches by prefix, so its
 # sub-cases are skipped with -s); output in $btt_dir/CASE.log.
 bios_tables_run() {
-    local case=$1 log=$btt_dir/$(echo "$1" | tr / _).log other
+    local case=$1 log other
     local -a skips=()
+    log=$(bios_tables_log "$case")
     for other in $btt_cases; do
         [[ $other == "$case"/* ]] && skips+=(-s "$other")
     done
@@ -97,7 +109,8 @@ bios_tables_run() {
 # mismatching table differs from the expected one only in addresses that
 # the firmware allocates (and the checksum and raw dump that follow).
 bios_tables_fwaddr_only() {
-    local log=$btt_dir/$(echo "$1" | tr / _).log expected actual found=0
+    local log expected actual found=0
+    log=$(bios_tables_log "$1")
     while read -r actual expected; do
         found=1
         diff "$expected" "$actual" | grep '^[<>]' | grep -Ev \
