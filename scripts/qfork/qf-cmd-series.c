@@ -35,6 +35,8 @@ int qf_cmd_series(QfContext *ctx, int argc, char **argv, GError **error)
         !qf_check_positionals(ctx, argc, 0, error)) {
         return QF_EXIT_ERROR;
     }
+    /* The plain list does not depend on the tree (only -v marks do). */
+    ctx->tree_unneeded = !verbose;
     q = qf_context_queue(ctx, FALSE, error);
     if (!q) {
         return QF_EXIT_ERROR;

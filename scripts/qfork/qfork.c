@@ -321,7 +321,7 @@ QfTree *qf_context_tree_if_any(QfContext *ctx, GError **error)
 
     if (!tree && !g_error_matches(local, QF_ERROR, QF_ERROR_NOT_FOUND)) {
         g_propagate_error(error, g_steal_pointer(&local));
-    } else if (!tree && !ctx->quiet) {
+    } else if (!tree && !ctx->quiet && !ctx->tree_unneeded) {
         /* Not an error (nothing is applied), but it may be a surprise. */
         fprintf(stderr, "qfork %s: no tree: %s\n", ctx->command,
                 local->message);

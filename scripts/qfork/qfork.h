@@ -19,6 +19,7 @@ typedef struct QfContext {
     char *series_path;          /* -s, or series.conf found from the cwd */
     char *tree_dir;             /* -C, or NULL: "qemu" beside the series */
     gboolean quiet;             /* -q: errors only */
+    gboolean tree_unneeded;     /* a missing tree is not worth a note */
     QfSeries *series;           /* loaded on first use */
     QfTree *tree;               /* opened on first use */
 } QfContext;
