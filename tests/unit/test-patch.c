@@ -121,6 +121,103 @@ static void test_format_patch_utf8(void)
     fx_rm_rf(repo);
 }
 
+/*
+ * QEMU's ACPI table updates quote the disassembled table diff in the
+ * commit message.  git am takes that quote for the patch; we must not.
+ */
+static void test_diff_quoted_in_message(void)
+{
+    static const char message[] =
+        "tests/acpi: update expected DSDT\n"
+        "\n"
+        "--- a/DSDT.dsl\n"
+        "+++ b/DSDT.dsl\n"
+        "@@ -1,2 +1,2 @@\n"
+        "- *     Checksum         0x0F\n"
+        "+ *     Checksum         0xE9\n"
+        "\n"
+        "Signed-off-by: A U Thor <author@example.com>";
+    g_autofree char *repo = NULL, *mbox = NULL;
+    g_autoptr(QfPatch) p = NULL;
+
+    FX_SKIP_WITHOUT_GIT();
+    repo = fx_git_init();
+    fx_write(repo, "tests/data/acpi/virt/DSDT", "v1\n", -1);
+    fx_git_commit_all(repo, "base");
+    fx_write(repo, "tests/data/acpi/virt/DSDT", "v2\n", -1);
+    g_free(fx_git(repo, "commit", "-q", "-a", "-m", message));
+    mbox = fx_git(repo, "format-patch", "-1", "--stdout");
+    p = parse_ok(mbox);
+    g_assert_cmpstr(p->subject, ==, "tests/acpi: update expected DSDT");
+    g_assert_cmpstr(p->body, ==, strchr(message, '\n') + 2);
+    g_assert_cmpuint(p->files->len, ==, 1);
+    g_assert_cmpstr(file_at(p, 0)->new_path, ==, "tests/data/acpi/virt/DSDT");
+    fx_rm_rf(repo);
+}
+
+/* Saved from a list archive: transport headers first, no mbox line. */
+static const char archived_mail[] =
+    "Return-Path: <list-bounces@example.org>\n"
+    "Received: from localhost ([::1] helo=lists.example.org)\n"
+    "\tby lists.example.org with esmtp (Exim 4.90_1)\n"
+    "X-Spam_report: (-7.5 / 5.0 requ) BAYES_00=-1.9,\n"
+    " DKIM_SIGNED=0.1\n"
+    "From: Mauro Example <mauro@example.org>\n"
+    "Subject: [PATCH v4 12/14] tests/acpi: virt: add a HEST table to\n"
+    " aarch64 virt and update DSDT\n"
+    "Date: Fri, 21 Feb 2025 15:35:21 +0100\n"
+    "\n"
+    "--- a/DSDT.dsl        2025-01-28 09:38:15.155347858 +0100\n"
+    "+++ b/DSDT.dsl        2025-01-28 09:39:01.684836954 +0100\n"
+    "@@ -9,1 +9,1 @@\n"
+    "- *     Checksum         0x0F\n"
+    "+ *     Checksum         0xE9\n"
+    "\n"
+    "Signed-off-by: Mauro Example <mauro@example.org>\n"
+    "---\n"
+    " tests/qtest/bios-tables-test-allowed-diff.h | 1 -\n"
+    "\n"
+    "diff --git a/tests/qtest/bios-tables-test-allowed-diff.h "
+    "b/tests/qtest/bios-tables-test-allowed-diff.h\n"
+    "--- a/tests/qtest/bios-tables-test-allowed-diff.h\n"
+    "+++ b/tests/qtest/bios-tables-test-allowed-diff.h\n"
+    "@@ -1,2 +1 @@\n"
+    " /* List of comma-separated changed AML files to ignore */\n"
+    "-\"tests/data/acpi/aarch64/virt/DSDT\",\n"
+    "-- \n"
+    "2.48.1\n";
+
+static void test_archived_mail(void)
+{
+    g_autoptr(QfPatch) p = parse_ok(archived_mail);
+
+    g_assert_cmpstr(p->author_name, ==, "Mauro Example");
+    g_assert_cmpstr(p->subject, ==,
+                    "tests/acpi: virt: add a HEST table to "
+                    "aarch64 virt and update DSDT");
+    g_assert_true(g_str_has_prefix(p->body, "--- a/DSDT.dsl "));
+    g_assert_true(g_str_has_suffix(p->body, "<mauro@example.org>"));
+    g_assert_cmpuint(p->files->len, ==, 1);
+}
+
+/* A description that starts like a header is still a description. */
+static void test_quilt_note_is_not_mail(void)
+{
+    static const char text[] = "Note: keep this line.\n"
+                               "\n"
+                               "--- a/x.c        2025-01-28 09:38:15 +0100\n"
+                               "+++ b/x.c        2025-01-28 09:39:01 +0100\n"
+                               "@@ -1 +1 @@\n"
+                               "-a\n"
+                               "+b\n";
+    g_autoptr(QfPatch) p = parse_ok(text);
+
+    g_assert_null(p->subject);
+    g_assert_cmpstr(p->body, ==, "Note: keep this line.");
+    /* A mailer turned the TAB before the timestamp into spaces. */
+    g_assert_cmpstr(file_at(p, 0)->new_path, ==, "x.c");
+}
+
 static const char handwritten_mbox[] =
     "From 1234567890abcdef1234567890abcdef12345678 Mon Sep 17 00:00:00 2001\n"
     "From: \"Doe, John\" <john@example.com>\n"
@@ -656,6 +753,10 @@ int main(int argc, char **argv)
     fx_git_env();
     g_test_add_func("/patch/mail/format-patch-utf8", test_format_patch_utf8);
     g_test_add_func("/patch/mail/headers", test_mbox_headers);
+    g_test_add_func("/patch/mail/diff-in-message", test_diff_quoted_in_message);
+    g_test_add_func("/patch/mail/archived", test_archived_mail);
+    g_test_add_func("/patch/plain/note-is-not-mail",
+                    test_quilt_note_is_not_mail);
     g_test_add_func("/patch/mail/in-body-from",
                     test_mbox_in_body_from_and_base64);
     g_test_add_func("/patch/plain/quilt", test_quilt_patch);

@@ -391,7 +391,8 @@ static gboolean is_header_line(Line l)
 {
     gsize i = 0;
 
-    while (i < l.len && (g_ascii_isalnum(l.p[i]) || l.p[i] == '-')) {
+    /* RFC 5322 field names: printable ASCII except the colon. */
+    while (i < l.len && l.p[i] > ' ' && l.p[i] < 127 && l.p[i] != ':') {
         i++;
     }
     return i > 0 && i < l.len && l.p[i] == ':';
@@ -469,10 +470,45 @@ static gboolean parse_header_block(Reader *r, QfPatch *patch, GError **error)
     return TRUE;
 }
 
-static gboolean is_mail_start(Line l)
+/* The headers git am takes from the top of a mail body. */
+static gboolean is_in_body_header(Line l)
 {
-    return line_starts(l, "From ") || line_starts_ci(l, "From:") ||
-           line_starts_ci(l, "Subject:") || line_starts_ci(l, "Date:");
+    return line_starts_ci(l, "From:") || line_starts_ci(l, "Subject:") ||
+           line_starts_ci(l, "Date:");
+}
+
+/*
+ * A mail starts with an mbox "From " line, or with a header block (any
+ * headers, as saved from a list archive) that has From: or Subject:.  A
+ * quilt description that merely starts with "Note: ..." is not one.
+ */
+static gboolean is_mail_start(const Reader *r)
+{
+    gsize pos = r->pos, next;
+    gboolean known = FALSE, in_header = FALSE;
+    Line l;
+
+    if (line_at(r, pos, &l, NULL) && line_starts(l, "From ")) {
+        return TRUE;
+    }
+    for (; line_at(r, pos, &l, &next) && !line_is_blank(l); pos = next) {
+        l = line_chomp(l);
+        if (in_header && (l.p[0] == ' ' || l.p[0] == '\t')) {
+            continue; /* folded continuation */
+        }
+        if (!is_header_line(l)) {
+            return FALSE;
+        }
+        in_header = TRUE;
+        known |= line_starts_ci(l, "From:") || line_starts_ci(l, "Subject:");
+    }
+    return known;
+}
+
+static gboolean is_separator_line(Line l)
+{
+    l = line_chomp(l);
+    return line_starts(l, "---") && line_is_blank(line_after(l, "---"));
 }
 
 /* A line where the message ends and the diff (or the diffstat) begins. */
@@ -483,10 +519,10 @@ static gboolean at_diff_start(const Reader *r)
     if (!reader_peek(r, &l)) {
         return TRUE;
     }
-    l = line_chomp(l);
-    if (line_starts(l, "---") && line_is_blank(line_after(l, "---"))) {
+    if (is_separator_line(l)) {
         return TRUE; /* git format-patch's separator */
     }
+    l = line_chomp(l);
     if (line_starts(l, "diff -") || line_starts(l, "Index: ")) {
         return TRUE;
     }
@@ -494,13 +530,40 @@ static gboolean at_diff_start(const Reader *r)
            line_starts(l2, "+++ ");
 }
 
-static char *collect_body(Reader *r)
+/*
+ * Where a mail's message ends: format-patch's bare "---" separator, or
+ * the first "diff --git".  Only when neither exists does the looser rule
+ * of at_diff_start() apply.  This keeps diffs quoted in a commit message
+ * (QEMU's ACPI table updates quote the disassembled DSDT.dsl diff) in the
+ * message, where git am would mistake them for the patch.
+ */
+static gsize mail_body_end(const Reader *r)
+{
+    gsize pos = r->pos, next;
+    Line l;
+
+    while (line_at(r, pos, &l, &next)) {
+        if (is_separator_line(l) || line_starts(l, "diff --git ")) {
+            return pos;
+        }
+        pos = next;
+    }
+    return G_MAXSIZE;
+}
+
+static gboolean body_continues(const Reader *r, gsize end)
+{
+    return end == G_MAXSIZE ? !at_diff_start(r) : r->pos < end;
+}
+
+static char *collect_body(Reader *r, gboolean mail)
 {
     GString *body = g_string_new(NULL);
     gsize keep = 0; /* length without the trailing blank lines */
+    gsize end = mail ? mail_body_end(r) : G_MAXSIZE;
     Line l;
 
-    while (!at_diff_start(r) && reader_next(r, &l)) {
+    while (body_continues(r, end) && reader_next(r, &l)) {
         l = line_chomp(l);
         if (!body->len && line_is_blank(l)) {
             continue; /* leading blank lines */
@@ -523,7 +586,7 @@ static gboolean parse_message(Reader *r, QfPatch *patch, GError **error)
     while (reader_peek(r, &l) && line_is_blank(l)) {
         reader_next(r, &l);
     }
-    mail = reader_peek(r, &l) && is_mail_start(l);
+    mail = is_mail_start(r);
     if (mail) {
         if (line_starts(l, "From ")) {
             reader_next(r, &l); /* mbox separator */
@@ -535,12 +598,12 @@ static gboolean parse_message(Reader *r, QfPatch *patch, GError **error)
             reader_next(r, &l);
         }
         /* git am honours From:/Subject:/Date: at the top of the body. */
-        if (reader_peek(r, &l) && !line_starts(l, "From ") &&
-            is_mail_start(l) && !parse_header_block(r, patch, error)) {
+        if (reader_peek(r, &l) && is_in_body_header(l) &&
+            !parse_header_block(r, patch, error)) {
             return FALSE;
         }
     }
-    patch->body = collect_body(r);
+    patch->body = collect_body(r, mail);
     return TRUE;
 }
 
@@ -649,35 +712,61 @@ static gboolean is_epoch_timestamp(const char *ts)
 }
 
 /*
- * The file name of a "---"/"+++" line: quoted or up to a TAB (plain
- * diffs put a timestamp after it).  *name stays NULL for /dev/null.
+ * Where a plain diff's timestamp starts: at a TAB, or (when a mailer
+ * turned the TAB into spaces) at the spaces before "YYYY-MM-DD".
+ */
+static const char *timestamp_start(Line rest)
+{
+    const char *tab = memchr(rest.p, '\t', rest.len);
+
+    if (tab) {
+        return tab;
+    }
+    for (gsize i = 1; i + 11 <= rest.len; i++) {
+        const char *d = rest.p + i;
+
+        if (d[-1] == ' ' && g_ascii_isdigit(d[0]) && g_ascii_isdigit(d[3]) &&
+            d[4] == '-' && g_ascii_isdigit(d[5]) && d[7] == '-' &&
+            g_ascii_isdigit(d[9]) && (i + 10 == rest.len || d[10] == ' ')) {
+            while (d > rest.p && d[-1] == ' ') {
+                d--;
+            }
+            return d;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The file name of a "---"/"+++" line: quoted, or up to the timestamp
+ * plain diffs add.  *name stays NULL for /dev/null.
  */
 static gboolean parse_name_field(const Reader *r, guint lineno, Line rest,
                                  gboolean strip, char **name, GError **error)
 {
     g_autofree char *raw = NULL;
-    const char *tab = NULL;
+    const char *ts = NULL;
     gsize used;
 
     rest = line_chomp(rest);
     *name = NULL;
     if (rest.len && rest.p[0] == '"') {
         raw = unquote_c(rest.p, rest.len, &used);
-        if (!raw || memchr(raw, '\0', strlen(raw)) != NULL) {
+        if (!raw) {
             return parse_error(r, lineno, error, "badly quoted file name");
         }
     } else {
-        tab = memchr(rest.p, '\t', rest.len);
-        raw = g_strndup(rest.p, tab ? (gsize)(tab - rest.p) : rest.len);
+        ts = timestamp_start(rest);
+        raw = g_strndup(rest.p, ts ? (gsize)(ts - rest.p) : rest.len);
     }
     if (!strcmp(raw, "/dev/null")) {
         return TRUE;
     }
-    if (tab) {
-        g_autofree char *ts =
-            g_strndup(tab + 1, rest.len - (gsize)(tab + 1 - rest.p));
+    if (ts) {
+        g_autofree char *stamp =
+            g_strndup(ts + 1, rest.len - (gsize)(ts + 1 - rest.p));
 
-        if (is_epoch_timestamp(ts)) {
+        if (is_epoch_timestamp(stamp)) {
             return TRUE;
         }
     }
