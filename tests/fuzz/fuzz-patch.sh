@@ -107,6 +107,39 @@ Index: qemu/hw/acpi/gi.c
 +new
 EOF
 
+cat >"$seeds/archived.mbox" <<'EOF'
+Return-Path: <list-bounces@example.org>
+Received: from localhost
+	by lists.example.org with esmtp
+X-Spam_report: BAYES_00=-1.9,
+ DKIM_SIGNED=0.1
+From: =?UTF-8?q?J=C3=B6hn?= Example <john@example.org>
+Subject: [PATCH v2 3/7] tests/acpi: update
+ expected DSDT
+Date: Fri, 21 Feb 2025 15:35:21 +0100
+
+--- a/DSDT.dsl        2025-01-28 09:38:15.155347858 +0100
++++ b/DSDT.dsl        2025-01-28 09:39:01.684836954 +0100
+@@ -9,1 +9,1 @@
+- *     Checksum         0x0F
++ *     Checksum         0xE9
+
+Signed-off-by: John Example <john@example.org>
+---
+ hw/acpi/gi.c | 2 +-
+
+diff --git a/hw/acpi/gi.c b/hw/acpi/gi.c
+--- a/hw/acpi/gi.c
++++ b/hw/acpi/gi.c
+@@ -1,3 +1,3 @@
+ line 1
+-line 2
++line 2b
+ line 3
+-- 
+2.48.1
+EOF
+
 cat >"$work/dict" <<'EOF'
 "diff --git a/"
 " b/"
