@@ -125,6 +125,31 @@ static const QfCommand commands[] = {
      "  --reset              end the bisect: pop/push the tree back to where\n"
      "                       it was before it started\n"
      "  -v, --verbose        show the build's and test's output\n"},
+    {"rebase", qf_cmd_rebase,
+     "move the series onto a new QEMU release",
+     "rebase VERSION --sha256 HEX [--tarball FILE] [--source PATH|URL]\n"
+     "              [--upstream-git DIR|URL] [--report PATH]\n"
+     "       qfork rebase --continue | --abort",
+     "Obtains QEMU VERSION as `make` obtains the pinned base (same sources,\n"
+     "checked against HEX), moves the tree onto it and walks the series in\n"
+     "order.  Each entry is: in base (upstream rows by git ancestry with\n"
+     "--upstream-git, else by the release data; patches that reverse-apply\n"
+     "or whose patch-id matches an upstream commit), applies cleanly (kept\n"
+     "byte for byte), applies with offset (refreshed), 3-way merged\n"
+     "(refreshed), or a conflict: the rebase stops with conflict markers in\n"
+     "the tree, the failing hunks listed.  Fix the files (no commit), then\n"
+     "--continue; --abort puts the tree, series.conf, base.lock and patches/\n"
+     "back as they were.  At the end series.conf and base.lock pin VERSION,\n"
+     "and a report lists every entry (build/rebase-OLD-to-NEW.md, .json).\n"
+     "\n"
+     "  --sha256 HEX         the new tarball's sha256 (the new pin)\n"
+     "  --tarball FILE       its name (default: the pinned one's, VERSION in it)\n"
+     "  --source PATH|URL    where to get it (as make's QEMU_SOURCE)\n"
+     "  --upstream-git D|U   an upstream QEMU git: in base by ancestry, and\n"
+     "                       rows newer than VERSION become backports\n"
+     "  --report PATH        write the report to PATH.md and PATH.json\n"
+     "  --continue           commit the resolved conflict, go on\n"
+     "  --abort              undo the whole rebase\n"},
     {"vm", qf_cmd_vm,
      "print or run the QEMU command line for a Grace GPU passthrough VM",
      "vm [--sysroot DIR] [--gpu BDF]... [--json-out F | --from-json F]\n"

@@ -95,6 +95,7 @@ int qf_cmd_status(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_push(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_pop(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_lint(QfContext *ctx, int argc, char **argv, GError **error);
+int qf_cmd_rebase(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_vm(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_doctor(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_bisect(QfContext *ctx, int argc, char **argv, GError **error);

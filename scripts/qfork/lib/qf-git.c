@@ -1,0 +1,241 @@
+/*
+ * qfork: running git for the rebase and patch refresh code.
+ *
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "qf-git.h"
+
+#include <gio/gio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qf-error.h"
+
+static const char *const unset_vars[] = {
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_PREFIX", "GIT_NAMESPACE",
+    "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES", "GIT_EXTERNAL_DIFF",
+    "GIT_DIFF_OPTS", "GIT_PAGER", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS",
+    "GIT_CONFIG_COUNT",
+};
+
+static GSubprocessLauncher *launcher_for(const QfGitCall *call)
+{
+    GSubprocessFlags flags =
+        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE;
+    GSubprocessLauncher *l;
+
+    if (call->input) {
+        flags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
+    }
+    l = g_subprocess_launcher_new(flags);
+    if (call->dir) {
+        g_subprocess_launcher_set_cwd(l, call->dir);
+    }
+    for (gsize i = 0; i < G_N_ELEMENTS(unset_vars); i++) {
+        g_subprocess_launcher_unsetenv(l, unset_vars[i]);
+    }
+    g_subprocess_launcher_setenv(l, "LC_ALL", "C", TRUE);
+    g_subprocess_launcher_setenv(l, "GIT_TERMINAL_PROMPT", "0", TRUE);
+    if (!(call->flags & QF_GIT_USER_CONFIG)) {
+        g_subprocess_launcher_setenv(l, "GIT_CONFIG_NOSYSTEM", "1", TRUE);
+        g_subprocess_launcher_setenv(l, "GIT_CONFIG_GLOBAL", "/dev/null",
+                                     TRUE);
+    }
+    for (gsize i = 0; call->env && call->env[i]; i++) {
+        g_auto(GStrv) kv = g_strsplit(call->env[i], "=", 2);
+        g_subprocess_launcher_setenv(l, kv[0], kv[1] ? kv[1] : "", TRUE);
+    }
+    return l;
+}
+
+gboolean qf_git_call(const QfGitCall *call, int *status, GBytes **out,
+                     char **err, GError **error)
+{
+    g_autoptr(GSubprocessLauncher) l = launcher_for(call);
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autoptr(GSubprocess) proc = NULL;
+    g_autoptr(GBytes) o = NULL;
+    g_autoptr(GBytes) e = NULL;
+    g_autoptr(GError) local = NULL;
+
+    g_ptr_array_add(argv, (char *)"git");
+    /*
+     * Trees extracted as root keep the archive's owner, which git refuses
+     * unless told; qfork only runs git on trees it was pointed at.
+     */
+    g_ptr_array_add(argv, (char *)"-c");
+    g_ptr_array_add(argv, (char *)"safe.directory=*");
+    for (gsize i = 0; call->args[i]; i++) {
+        g_ptr_array_add(argv, (char *)call->args[i]);
+    }
+    g_ptr_array_add(argv, NULL);
+    proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata,
+                                        &local);
+    if (!proc ||
+        !g_subprocess_communicate(proc, call->input, NULL, &o, &e, &local)) {
+        g_autofree char *cmd = g_strjoinv(" ", (char **)call->args);
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot run git %s: %s",
+                    cmd, local->message);
+        return FALSE;
+    }
+    *status = g_subprocess_get_if_exited(proc)
+                  ? g_subprocess_get_exit_status(proc)
+                  : -1;
+    if (out) {
+        *out = g_steal_pointer(&o);
+    }
+    if (err) {
+        gsize len;
+        const char *p = g_bytes_get_data(e, &len);
+        *err = g_strchomp(g_strndup(p ? p : "", len));
+    }
+    return TRUE;
+}
+
+static GBytes *git_checked(const QfGitCall *call, GError **error)
+{
+    g_autoptr(GBytes) out = NULL;
+    g_autofree char *err = NULL;
+    int status;
+
+    if (!qf_git_call(call, &status, &out, &err, error)) {
+        return NULL;
+    }
+    if (status != 0) {
+        g_autofree char *cmd = g_strjoinv(" ", (char **)call->args);
+        if (call->flags & QF_GIT_QUIET_ERRORS || !*err) {
+            g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                        "git %s failed (exit %d)", cmd, status);
+        } else {
+            g_set_error(error, QF_ERROR, QF_ERROR_FAILED, "git %s failed: %s",
+                        cmd, err);
+        }
+        return NULL;
+    }
+    return g_steal_pointer(&out);
+}
+
+GBytes *qf_git_bytes(const char *dir, const char *const *args,
+                     GBytes *input, GError **error)
+{
+    QfGitCall call = {.dir = dir, .args = args, .input = input};
+
+    return git_checked(&call, error);
+}
+
+char *qf_git_text(const char *dir, const char *const *args, GBytes *input,
+                  GError **error)
+{
+    g_autoptr(GBytes) out = qf_git_bytes(dir, args, input, error);
+    gsize len;
+    const char *p;
+
+    if (!out) {
+        return NULL;
+    }
+    p = g_bytes_get_data(out, &len);
+    return g_strchomp(g_strndup(p ? p : "", len));
+}
+
+gboolean qf_git_ok(const char *dir, const char *const *args, GError **error)
+{
+    g_autoptr(GBytes) out = qf_git_bytes(dir, args, NULL, error);
+
+    return out != NULL;
+}
+
+char *qf_git_resolve_commit(const char *dir, const char *rev)
+{
+    g_autofree char *spec = g_strdup_printf("%s^{commit}", rev);
+    const char *args[] = {"rev-parse", "--verify", "-q", spec, NULL};
+    g_autofree char *id = qf_git_text(dir, args, NULL, NULL);
+
+    return id && *id ? g_steal_pointer(&id) : NULL;
+}
+
+void qf_git_file_free(QfGitFile *file)
+{
+    if (file) {
+        g_bytes_unref(file->content);
+        g_free(file);
+    }
+}
+
+/* "mode type oid\tpath" records of `ls-tree -z` for @paths. */
+static GHashTable *list_blobs(const char *dir, const char *commit,
+                              GPtrArray *paths, GError **error)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    const char *env[] = {"GIT_LITERAL_PATHSPECS=1", NULL};
+    QfGitCall call = {.dir = dir, .env = env};
+    g_autoptr(GBytes) out = NULL;
+    GHashTable *blobs =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    const char *p, *end;
+    gsize len;
+
+    g_ptr_array_add(args, (char *)"ls-tree");
+    g_ptr_array_add(args, (char *)"-z");
+    g_ptr_array_add(args, (char *)"--full-tree");
+    g_ptr_array_add(args, (char *)commit);
+    g_ptr_array_add(args, (char *)"--");
+    for (guint i = 0; i < paths->len; i++) {
+        g_ptr_array_add(args, paths->pdata[i]);
+    }
+    g_ptr_array_add(args, NULL);
+    call.args = (const char *const *)args->pdata;
+    out = git_checked(&call, error);
+    if (!out) {
+        g_hash_table_unref(blobs);
+        return NULL;
+    }
+    p = g_bytes_get_data(out, &len);
+    end = p + len;
+    while (p && p < end) {
+        gsize n = strnlen(p, (gsize)(end - p));
+        g_autofree char *rec = g_strndup(p, n);
+        char *tab = strchr(rec, '\t');
+
+        p += n + 1;
+        if (tab && strstr(rec, " blob ") && tab - rec > 0) {
+            *tab = '\0';
+            /* value: "mode oid" */
+            g_hash_table_insert(blobs, g_strdup(tab + 1), g_strdup(rec));
+        }
+    }
+    return blobs;
+}
+
+GHashTable *qf_git_read_files(const char *dir, const char *commit,
+                              GPtrArray *paths, GError **error)
+{
+    g_autoptr(GHashTable) blobs = NULL;
+    g_autoptr(GHashTable) files = g_hash_table_new_full(
+        g_str_hash, g_str_equal, g_free, (GDestroyNotify)qf_git_file_free);
+    GHashTableIter it;
+    gpointer key, value;
+
+    if (!paths->len) {
+        return g_steal_pointer(&files);
+    }
+    blobs = list_blobs(dir, commit, paths, error);
+    if (!blobs) {
+        return NULL;
+    }
+    g_hash_table_iter_init(&it, blobs);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        g_auto(GStrv) f = g_strsplit(value, " ", 3);
+        const char *args[] = {"cat-file", "blob", f[2], NULL};
+        QfGitFile *file = g_new0(QfGitFile, 1);
+
+        file->content = qf_git_bytes(dir, args, NULL, error);
+        file->mode = (guint)strtoul(f[0], NULL, 8);
+        if (!file->content) {
+            qf_git_file_free(file);
+            return NULL;
+        }
+        g_hash_table_insert(files, g_strdup(key), file);
+    }
+    return g_steal_pointer(&files);
+}
