@@ -864,6 +864,7 @@ static gboolean patch_id_in_base(Run *run, QfRebaseItem *it,
         return FALSE;
     }
     it->cls = QF_REBASE_IN_BASE;
+    g_free(it->detail);
     it->detail = g_strdup_printf("patch-id matches upstream commit %s", hit);
     return TRUE;
 }
@@ -889,8 +890,15 @@ static StepResult apply_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
             return STEP_ERROR;
         }
     }
-    it->cls = qf_rebase_try_patch(run->dir, patch, &r, &it->detail,
-                                  it->notes);
+    {
+        /* An upstream row's detail says why it is carried: keep it first. */
+        g_autofree char *why = g_steal_pointer(&it->detail);
+        g_autofree char *how = NULL;
+
+        it->cls = qf_rebase_try_patch(run->dir, patch, &r, &how, it->notes);
+        it->detail = why ? g_strdup_printf("%s; %s", why, how)
+                         : g_steal_pointer(&how);
+    }
     switch (it->cls) {
     case QF_REBASE_IN_BASE:
         if (e->kind == QF_ENTRY_UPSTREAM) {

@@ -13,6 +13,10 @@
 #             on 1.0                                             -> in base
 #   old-row   upstream row released in 1.0                        -> in base
 #
+# The upstream repository also has what tests/cli/rebase-upstream-git.sh
+# needs: the fork's "pid" change merged in 1.1 followed by a change beside
+# it (found by patch-id only), and a fix after 1.2 in no release.
+#
 # The project's qemu/ is made by the real scripts/fetch-base.sh from the
 # 1.0 tarball and the series pushed by qfork.  No QEMU code, no network.
 # Sourced after common.sh (which gives $work, $QFORK, fail/ok/run_qfork).
@@ -72,6 +76,12 @@ inserted 5' "$u/src/offset.c"
     up_commit "$u" 6 "src: conflicting change"
     set_line "$u/src/merge3.c" 17 "upstream changed line 17"
     up_commit "$u" 7 "src: change near the merge3 patch"
+    # the fork's pid patch, merged as it was; then a change beside it,
+    # so that only its patch-id says the new base has it
+    set_line "$u/src/pid.c" 20 "fork change in pid"
+    up_commit "$u" 10 "src: take the fork's pid change"
+    set_line "$u/src/pid.c" 22 "upstream changed line 22"
+    up_commit "$u" 11 "src: change beside the pid change"
     echo 1.1 >"$u/VERSION"
     up_commit "$u" 8 "Update version for 1.1"
     git -C "$u" tag v1.1
@@ -80,6 +90,9 @@ inserted 5' "$u/src/offset.c"
     echo 1.2 >"$u/VERSION"
     up_commit "$u" 9 "Update version for 1.2"
     git -C "$u" tag v1.2
+    # --- after 1.2, in no release yet
+    set_line "$u/src/clean.c" 36 "a later upstream fix"
+    up_commit "$u" 12 "src: a later fix"
 }
 
 # tarball_of UPSTREAM VERSION OUT: the release tarball qemu-VERSION/...
