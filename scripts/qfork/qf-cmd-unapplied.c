@@ -11,7 +11,6 @@ int qf_cmd_unapplied(QfContext *ctx, int argc, char **argv, GError **error)
 {
     const GOptionEntry entries[] = {{NULL}};
     g_autoptr(QfQueue) q = NULL;
-    const QfEntryStatus *top;
 
     if (!qf_parse_options(ctx, entries, &argc, &argv, error) ||
         !qf_check_positionals(ctx, argc, 0, error)) {
@@ -25,7 +24,7 @@ int qf_cmd_unapplied(QfContext *ctx, int argc, char **argv, GError **error)
         fprintf(stderr, "qfork unapplied: warning: %s\n", q->mismatch);
     }
     if (q->applied == q->pushable->len) {
-        top = qf_queue_top(q);
+        const QfEntryStatus *top = qf_queue_top(q);
         g_set_error(error, QF_ERROR, QF_ERROR_NOTHING,
                     top ? "series fully applied, ends at %s"
                         : "no pushable entries in the series%s",

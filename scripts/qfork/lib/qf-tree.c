@@ -542,11 +542,11 @@ GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error)
     p = g_bytes_get_data(out, &len);
     end = p + len;
     while (p < end) {
-        gsize len = strnlen(p, end - p);
-        gboolean renamed = len > 3 && (p[0] == 'R' || p[0] == 'C');
+        gsize n = strnlen(p, end - p);
+        gboolean renamed = n > 3 && (p[0] == 'R' || p[0] == 'C');
 
-        g_ptr_array_add(lines, g_strndup(p, len));
-        p += len + 1;
+        g_ptr_array_add(lines, g_strndup(p, n));
+        p += n + 1;
         if (renamed && p < end) {
             p += strnlen(p, end - p) + 1;   /* the rename's source path */
         }
