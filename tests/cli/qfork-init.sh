@@ -50,6 +50,20 @@ run_qfork 0 init --version 9.9.9 --source-desc "qemu_9.9.9.orig.tar.xz (sha256 a
 expect_eq "$(git -C "$work/other" log -1 --format=%b)" "qemu_9.9.9.orig.tar.xz (sha256 abc)" \
     "--source-desc is the commit body"
 
+# A tarball extracted as root keeps the archive's owner, and git refuses
+# a repository owned by someone else unless told it is safe ($HOME here
+# has no git config): qfork must work on such a tree.
+if [ "$(id -u)" -eq 0 ]; then
+    mkdir "$work/foreign" && echo x >"$work/foreign/file"
+    chown -R 12345:12345 "$work/foreign"
+    run_qfork 0 init --version 1.0.0 "$work/foreign"
+    printf 'base 1.0.0\n' >"$work/foreign.conf"
+    run_qfork 0 -s "$work/foreign.conf" -C "$work/foreign" status
+    expect_in "base QEMU 1.0.0 (commit" "a tree owned by another user works"
+else
+    echo "not root: skipping the foreign-owner check"
+fi
+
 # Refusals.
 mkdir "$work/repo" && echo x >"$work/repo/f" && git -C "$work/repo" init -q
 run_qfork 1 init --version 1.0 "$work/repo"
