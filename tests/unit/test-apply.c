@@ -563,6 +563,27 @@ static void test_all_or_nothing(void)
     fx_rm_rf(tree);
 }
 
+/* Writing can fail after prepare (disk full, tree changed): name the path. */
+static void test_write_failure_names_path(void)
+{
+    static const char patch[] = "--- /dev/null\n"
+                                "+++ b/d/new.txt\n"
+                                "@@ -0,0 +1 @@\n"
+                                "+x\n";
+    g_autofree char *tree = fx_tmpdir();
+    g_autoptr(QfPatch) p = parse(patch);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QfApplyResult) r = qf_apply_prepare(tree, p, NULL, &error);
+
+    g_assert_no_error(error);
+    /* Root ignores permissions, so block the directory with a file. */
+    fx_write(tree, "d", "in the way\n", -1);
+    g_assert_false(qf_apply_write(tree, r, &error));
+    g_assert_error(error, QF_ERROR, QF_ERROR_IO);
+    g_assert_true(g_str_has_prefix(error->message, "d/new.txt: "));
+    fx_rm_rf(tree);
+}
+
 /* ---- renames, type changes, directory/file swaps ----------------------- */
 
 static void test_rename(void)
@@ -797,6 +818,8 @@ int main(int argc, char **argv)
     g_test_add_func("/apply/bad/parse", test_bad_parse);
     g_test_add_func("/apply/bad/unsafe-paths", test_unsafe_paths);
     g_test_add_func("/apply/bad/all-or-nothing", test_all_or_nothing);
+    g_test_add_func("/apply/write/failure-names-path",
+                    test_write_failure_names_path);
     g_test_add_func("/apply/git/cross-check", test_git_cross_check);
     return g_test_run();
 }

@@ -4,14 +4,15 @@
  * qf_apply_prepare() reads only the files the patch names and keeps an
  * in-memory overlay of what the patch has done to each of them so far, so
  * that a patch may touch one path twice (git writes a type change as a
- * deletion plus a creation) and renames may be chained or swapped.
+ * deletion plus a creation) and renames may be chained.
  * qf_apply_write() then replays the result: removals first, then writes,
  * each via a temporary file and rename().
  *
  * Hunk placement follows GNU patch: the stated line first, then outward
- * (after before before) for an exact match; with fuzz F, up to F context
- * lines may be ignored at each end.  A hunk with less context on one side
- * than the other is anchored to that end of the file, as in GNU patch.
+ * (after, then before, at each distance) for an exact match; with fuzz
+ * F, up to F context lines may be ignored at each end.  A hunk with less
+ * context on one side than the other is anchored to that end of the
+ * file, as in GNU patch.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -290,6 +291,8 @@ static gboolean locate(const GArray *file, const Hunk *h, guint max_fuzz,
     if (!h->pre->len) {
         return place_insertion(file, h, min_at, last_offset, pl);
     }
+    /* Past the hunk's context, more fuzz ignores nothing more. */
+    max_fuzz = MIN(max_fuzz, MAX(h->prefix, h->suffix));
     for (guint fuzz = 0; fuzz <= max_fuzz; fuzz++) {
         if (locate_with_fuzz(file, h, fuzz, min_at, last_offset, pl)) {
             pl->offset = (gssize)pl->at - (gssize)(h->start + pl->skip_head);
