@@ -4,6 +4,7 @@
 # The pieces live beside what they build:
 #   scripts/qfork/qfork.mk  the qfork tool and its unit tests (seconds)
 #   scripts/qemu.mk         dependencies, pinned base, series, QEMU build, verify
+#   scripts/rebase.mk       make rebase TO=VERSION: the fork onto a new release
 #   scripts/bisect.mk       make bisect: qfork bisect over qemu/
 #   tests/tests.mk          make check / check-slow
 
@@ -15,6 +16,7 @@ QFORK := $(BUILD)/qfork
 
 include scripts/qfork/qfork.mk
 include scripts/qemu.mk
+include scripts/rebase.mk
 include scripts/bisect.mk
 include tests/tests.mk
 
