@@ -234,6 +234,9 @@ QfQueue *qf_queue_load(const QfSeries *series, QfTree *tree, GError **error)
         }
     }
     if (!tree) {
+        /* No tree, nothing applied. */
+        q->commits = g_ptr_array_new_with_free_func(
+            (GDestroyNotify)qf_tree_commit_free);
         return g_steal_pointer(&q);
     }
     q->commits = qf_tree_commits(tree, error);
