@@ -494,7 +494,7 @@ static int report(BisectRun *r)
     return c->len == 1 ? QF_EXIT_OK : EXIT_AMBIGUOUS;
 }
 
-static int search(BisectRun *r, GError **error)
+static int search_loop(BisectRun *r, GError **error)
 {
     guint position;
 
@@ -617,7 +617,7 @@ typedef struct StartOptions {
     char **test;
 } StartOptions;
 
-static int start(BisectRun *r, const StartOptions *o, GError **error)
+static int start_bisect(BisectRun *r, const StartOptions *o, GError **error)
 {
     g_autoptr(QfBisectState) old = NULL;
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
@@ -691,10 +691,10 @@ static int start(BisectRun *r, const StartOptions *o, GError **error)
         return QF_EXIT_ERROR;
     }
     announce(r, FALSE);
-    return search(r, error);
+    return search_loop(r, error);
 }
 
-static int resume(BisectRun *r, GError **error)
+static int resume_bisect(BisectRun *r, GError **error)
 {
     if (!open_queue(r, error)) {
         return QF_EXIT_ERROR;
@@ -712,12 +712,12 @@ static int resume(BisectRun *r, GError **error)
     }
     r->steps = r->state->tested->len;
     announce(r, TRUE);
-    return search(r, error);
+    return search_loop(r, error);
 }
 
 /* ---- reset ------------------------------------------------------------ */
 
-static int reset(BisectRun *r, GError **error)
+static int reset_bisect(BisectRun *r, GError **error)
 {
     QfBisectState *st;
     guint target;
@@ -844,9 +844,9 @@ int qf_cmd_bisect(QfContext *ctx, int argc, char **argv, GError **error)
         return QF_EXIT_ERROR;
     }
     r.verbose = verbose;
-    rc = reset_mode    ? reset(&r, error)
-         : resume_mode ? resume(&r, error)
-                       : start(&r, &o, error);
+    rc = reset_mode    ? reset_bisect(&r, error)
+         : resume_mode ? resume_bisect(&r, error)
+                       : start_bisect(&r, &o, error);
     bisect_run_clear(&r);
     return rc;
 }
