@@ -11,6 +11,7 @@ mkdir -p "$p"
 mv "$p.series" "$p/series.conf"
 mkdir -p "$p/qemu"
 git -C "$u" archive base | tar -x -C "$p/qemu"
+printf 'dos\r\nline\r\n' >"$p/qemu/crlf.txt"
 cp -a "$p/qemu" "$work/copy"
 mkdir -p "$p/qemu/build" && echo obj >"$p/qemu/build/x.o"
 echo "object" >"$p/qemu/prebuilt.o"     # ignored by the tree's .gitignore
@@ -38,11 +39,15 @@ expect_in "already a qfork tree with base QEMU 2.0.1" "init again: exit 2"
 run_qfork 1 init --version 2.0.2
 expect_in "2.0.1, not 2.0.2" "init over another base: exit 1"
 
-# Reproducible: same files, another directory and time, same id.
+# Reproducible: same files, another directory, time and user config, same
+# id (a global core.autocrlf would rewrite CRLF files on their way in).
 sleep 1
 cd /
+git config --global core.autocrlf true
+git config --global core.fileMode false
 run_qfork 0 init --version 2.0.1 "$work/copy"
 expect_eq "$(git -C "$work/copy" rev-parse HEAD)" "$base" "the base id depends on the files only"
+rm "$HOME/.gitconfig"
 
 # --source-desc becomes the body; any directory; no series needed.
 mkdir "$work/other" && echo x >"$work/other/file"

@@ -117,6 +117,13 @@ static GBytes *git_run_full(const char *dir, const char *const *args,
     for (gsize i = 0; i < G_N_ELEMENTS(git_env_unset); i++) {
         g_subprocess_launcher_unsetenv(launcher, git_env_unset[i]);
     }
+    /*
+     * The user's and the system's git configuration stay out: a global
+     * core.autocrlf would change the base commit's blobs, hence its id.
+     */
+    g_subprocess_launcher_setenv(launcher, "GIT_CONFIG_NOSYSTEM", "1", TRUE);
+    g_subprocess_launcher_setenv(launcher, "GIT_CONFIG_GLOBAL", "/dev/null",
+                                 TRUE);
     g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
     g_subprocess_launcher_setenv(launcher, "GIT_TERMINAL_PROMPT", "0", TRUE);
     if (flags & GIT_LITERAL_PATHS) {
