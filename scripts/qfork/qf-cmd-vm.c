@@ -15,8 +15,10 @@
 
 typedef struct {
     char *sysroot, *json_out, *from_json, *qemu, *emulate_device;
+    char *emulate_memory;
     char **overrides, **gpus;
     gboolean print, run, emulate;
+    guint64 emulate_bytes;
 } VmOptions;
 
 static void vm_options_clear(VmOptions *o)
@@ -26,6 +28,7 @@ static void vm_options_clear(VmOptions *o)
     g_free(o->from_json);
     g_free(o->qemu);
     g_free(o->emulate_device);
+    g_free(o->emulate_memory);
     g_strfreev(o->overrides);
     g_strfreev(o->gpus);
 }
@@ -46,6 +49,8 @@ static gboolean parse_vm_options(QfContext *ctx, int argc, char **argv,
         {"qemu", 0, 0, G_OPTION_ARG_FILENAME, &o->qemu, NULL, NULL},
         {"emulate", 0, 0, G_OPTION_ARG_NONE, &o->emulate, NULL, NULL},
         {"emulate-device", 0, 0, G_OPTION_ARG_STRING, &o->emulate_device,
+         NULL, NULL},
+        {"emulate-memory", 0, 0, G_OPTION_ARG_STRING, &o->emulate_memory,
          NULL, NULL},
         {NULL},
     };
@@ -71,6 +76,21 @@ static gboolean parse_vm_options(QfContext *ctx, int argc, char **argv,
                     "--from-json describes the VM already; --sysroot and "
                     "--gpu do not apply to it");
         return FALSE;
+    }
+    if ((o->emulate_device || o->emulate_memory) && !o->emulate) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "--emulate-device and --emulate-memory need --emulate");
+        return FALSE;
+    }
+    if (o->emulate_memory) {
+        g_autoptr(GError) err = NULL;
+        if (!qf_parse_size(o->emulate_memory, &o->emulate_bytes, &err) ||
+            !o->emulate_bytes) {
+            g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                        "--emulate-memory: %s", err ? err->message
+                                                    : "must not be 0");
+            return FALSE;
+        }
     }
     if (!o->print && !o->run && !o->json_out) {
         o->print = TRUE;
@@ -101,6 +121,7 @@ static GStrv full_argv(const QfVmConfig *cfg, const VmOptions *o,
         .qemu = o->qemu ? o->qemu : (env && *env ? env : NULL),
         .emulate = o->emulate,
         .emulate_device = o->emulate_device,
+        .emulate_memory = o->emulate_bytes,
     };
     g_auto(GStrv) base = qf_vmconfig_argv(cfg, &opts);
     g_autoptr(GStrvBuilder) b = g_strv_builder_new();

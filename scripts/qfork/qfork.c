@@ -179,7 +179,9 @@ static const QfCommand commands[] = {
      "                       machine.highmem-mmio-size=SIZE\n"
      "  --emulate            test aid: TCG, arm-smmuv3 accel=off and an\n"
      "                       emulated device (--emulate-device, default\n"
-     "                       pci-testdev) in place of each GPU\n"},
+     "                       pci-testdev) in place of each GPU, RAM in\n"
+     "                       place of EGM (--emulate-memory SIZE: every\n"
+     "                       node's memory this size)\n"},
     {"doctor", qf_cmd_doctor,
      "check that this host is ready for Grace GPU passthrough",
      "doctor [--sysroot DIR]",

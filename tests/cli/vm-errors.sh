@@ -33,6 +33,11 @@ refuse "oas takes auto, 44 or 48" --sysroot "$sysfs/grace-1gpu" --override smmu.
 refuse "Unknown option --frobnicate" --sysroot "$sysfs/grace-1gpu" --frobnicate
 refuse "too many arguments" --sysroot "$sysfs/grace-1gpu" extra
 
+refuse "--emulate-device and --emulate-memory need --emulate" \
+    --sysroot "$sysfs/grace-1gpu" --emulate-memory 1G
+refuse "--emulate-memory: '1Q' is not a size" \
+    --sysroot "$sysfs/grace-1gpu" --emulate --emulate-memory 1Q
+
 # The GPU left on the host driver is fine when not selected.
 run_qfork 0 vm --sysroot "$sysfs/broken-unbound" --gpu 0008:01:00.0 --gpu 0009:01:00.0
 expect_not_in "0019:01:00.0" "an unselected unbound GPU is no error"

@@ -21,7 +21,7 @@ awk '/"ats": "auto"/ && ++n == 2 { sub(/"auto"/, "\"off\"") }
 run_qfork 0 vm --from-json "$work/edited.json" "${Q[@]}"
 expect_in "arm-smmuv3,id=smmuv3.1,primary-bus=pcie.2,accel=on,ats=off"
 expect_in "arm-smmuv3,id=smmuv3.0,primary-bus=pcie.1,accel=on \\" "only SMMU 1 changed"
-expect_in "-smp 8"
+expect_in "-smp 8,sockets=2,cores=4,threads=1"
 
 # Overrides on a description; saving the result.
 run_qfork 0 vm --from-json "$work/vm.json" --override egm=off \

@@ -46,7 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-overrides=(--override node.cpus=1 --override node.memory=256M)
+overrides=(--override node.cpus=1 --emulate-memory 256M)
 if "$qemu" -object help 2>/dev/null | grep -qw acpi-egm-memory; then
     echo "this QEMU has acpi-egm-memory: EGM objects kept"
 else

@@ -76,7 +76,7 @@ static void test_one_gpu_argv(void)
 
     g_strv_builder_add_many(b, "qemu-system-aarch64",
         "-machine", "virt,accel=kvm,gic-version=3,highmem-mmio-size=512G",
-        "-cpu", "host", "-smp", "8", "-m", "16G",
+        "-cpu", "host", "-smp", "8,sockets=1,cores=8,threads=1", "-m", "16G",
         "-object", "iommufd,id=iommufd0",
         "-object", "memory-backend-ram,id=mem0,size=16G",
         "-numa", "node,nodeid=0,cpus=0-7,memdev=mem0", NULL);
@@ -146,6 +146,11 @@ static void test_four_gpus(void)
         }
     }
     g_assert_cmpuint(gi, ==, 32);
+    /* sockets only when every CPU node has as many vCPUs */
+    g_assert_true(argv_has(cfg, NULL, "-smp", "16,sockets=2,cores=8,"
+                           "threads=1"));
+    ((QfVmNode *)g_ptr_array_index(cfg->nodes, 1))->cpus = 4;
+    g_assert_true(argv_has(cfg, NULL, "-smp", "12"));
 }
 
 static void test_shared_smmu(void)
@@ -385,7 +390,8 @@ static void test_overrides(void)
     g_assert_true(argv_has(cfg, NULL, "-device", "arm-smmuv3,id=smmuv3.3,"
                            "primary-bus=pcie.4,accel=on,ats=off,"
                            "ssidsize=20,oas=48,cmdqv=on"));
-    g_assert_true(argv_has(cfg, NULL, "-smp", "8"));
+    g_assert_true(argv_has(cfg, NULL, "-smp",
+                           "8,sockets=2,cores=4,threads=1"));
     g_assert_true(argv_has(cfg, NULL, "-numa",
                            "node,nodeid=1,cpus=4-7,memdev=mem1"));
 }
@@ -461,8 +467,13 @@ static void test_emulate(void)
                            "pci-testdev,id=gpu2,bus=rp2"));
     g_assert_true(argv_has(cfg, &o, "-object", "acpi-egm-memory,id=egm2,"
                            "pci-dev=gpu2,node=1"));
+    o.emulate_memory = 256ULL << 20;
+    g_assert_true(argv_has(cfg, &o, "-object",
+                           "memory-backend-ram,id=mem1,size=256M"));
+    g_assert_true(argv_has(cfg, &o, "-m", "512M"));
     o.emulate_device = "virtio-rng-pci";
-    g_assert_true(argv_has(cfg, &o, "-device", "virtio-rng-pci,id=gpu0,bus=rp0"));
+    g_assert_true(argv_has(cfg, &o, "-device",
+                           "virtio-rng-pci,id=gpu0,bus=rp0"));
 }
 
 static void test_sizes(void)

@@ -1437,6 +1437,39 @@ static void add_opt(GPtrArray *argv, const char *opt, const char *fmt, ...)
     va_end(ap);
 }
 
+/* A node's memory on the command line: --emulate may shrink it for TCG. */
+static guint64 node_memory(const QfVmNode *node, const QfVmArgvOptions *opts)
+{
+    if (opts->emulate && opts->emulate_memory && node->memory) {
+        return opts->emulate_memory;
+    }
+    return node->memory;
+}
+
+/*
+ * One socket per CPU node when they are all the same size, so that the
+ * guest does not see a socket split across NUMA nodes.
+ */
+static void add_smp(GPtrArray *argv, const QfVmConfig *cfg, guint cpus)
+{
+    guint sockets = 0, per = 0;
+
+    for (guint i = 0; i < cfg->nodes->len; i++) {
+        const QfVmNode *node = g_ptr_array_index(cfg->nodes, i);
+        if (!node->cpus) {
+            continue;
+        }
+        if (per && node->cpus != per) {
+            add_opt(argv, "-smp", "%u", cpus);
+            return;
+        }
+        per = node->cpus;
+        sockets++;
+    }
+    add_opt(argv, "-smp", "%u,sockets=%u,cores=%u,threads=1", cpus, sockets,
+            per);
+}
+
 static void add_machine(GPtrArray *argv, const QfVmConfig *cfg,
                         const QfVmArgvOptions *opts)
 {
@@ -1448,7 +1481,7 @@ static void add_machine(GPtrArray *argv, const QfVmConfig *cfg,
     for (guint i = 0; i < cfg->nodes->len; i++) {
         const QfVmNode *node = g_ptr_array_index(cfg->nodes, i);
         cpus += node->cpus;
-        memory += node->memory;
+        memory += node_memory(node, opts);
     }
     mem = qf_format_size(memory);
     if (opts->emulate) {
@@ -1461,7 +1494,7 @@ static void add_machine(GPtrArray *argv, const QfVmConfig *cfg,
                 cfg->accel, mmio);
     }
     add_opt(argv, "-cpu", "%s", opts->emulate ? "max" : cfg->cpu);
-    add_opt(argv, "-smp", "%u", cpus);
+    add_smp(argv, cfg, cpus);
     add_opt(argv, "-m", "%s", mem);
     if (!opts->emulate) {
         add_opt(argv, "-object", "iommufd,id=%s", cfg->iommufd);
@@ -1475,7 +1508,7 @@ static void add_numa(GPtrArray *argv, const QfVmConfig *cfg,
 
     for (guint i = 0; i < cfg->nodes->len; i++) {
         const QfVmNode *node = g_ptr_array_index(cfg->nodes, i);
-        g_autofree char *size = qf_format_size(node->memory);
+        g_autofree char *size = qf_format_size(node_memory(node, opts));
 
         if (!node->memory) {
             continue;

@@ -120,6 +120,8 @@ typedef struct QfVmArgvOptions {
      */
     gboolean emulate;
     const char *emulate_device;
+    /* with @emulate: every node's memory this size, 0 = as described */
+    guint64 emulate_memory;
 } QfVmArgvOptions;
 
 /* The QEMU argv (argv[0] included), NULL-terminated. */
