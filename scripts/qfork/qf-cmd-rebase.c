@@ -26,8 +26,8 @@ static char *fetch_script(const QfSeries *series, const char *self)
     if (env && *env) {
         return g_canonicalize_filename(env, NULL);
     }
-    beside_series = g_build_filename(series->dir, "scripts", "fetch-base.sh",
-                                     NULL);
+    beside_series =
+        g_build_filename(series->dir, "scripts", "fetch-base.sh", NULL);
     if (g_file_test(beside_series, G_FILE_TEST_IS_EXECUTABLE)) {
         return g_canonicalize_filename(beside_series, NULL);
     }
@@ -76,8 +76,8 @@ int qf_cmd_rebase(QfContext *ctx, int argc, char **argv, GError **error)
         !qf_check_positionals(ctx, argc, 1, error)) {
         return QF_EXIT_ERROR;
     }
-    if ((cont || abort_) ? (argc > 1 || (cont && abort_) || sha256 ||
-                            tarball || source || upstream || report)
+    if ((cont || abort_) ? (argc > 1 || (cont && abort_) || sha256 || tarball ||
+                            source || upstream || report)
                          : argc != 2) {
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
                     "give a VERSION with its options, or --continue, or "

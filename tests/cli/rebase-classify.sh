@@ -110,13 +110,6 @@ run_qfork 0 status
 expect_in "base QEMU 1.1" "status: tree on 1.1"
 expect_in "4 of 4 pushable entries applied" "status: every entry applied"
 run_qfork 2 push -a
-mkdir "$work/fresh"
-cp -r series.conf patches "$work/fresh/"
-fx_make_tree "$work/fresh" "$p.fx_1.1+ds.orig.tar.xz"
-"$QFORK" -q -s "$work/fresh/series.conf" push -a || fail "fresh push -a of the rebased series"
-expect_eq "$(git -C "$work/fresh/qemu" rev-parse HEAD^{tree})" "$(git -C qemu rev-parse HEAD^{tree})" \
-    "a fresh 1.1 tree with the new series has the rebased tree's files"
-expect_eq "$(git -C "$work/fresh/qemu" rev-parse refs/qfork/base)" "$(git -C qemu rev-parse refs/qfork/base)" \
-    "and the same base commit"
+fx_check_fresh "$p" 1.1
 
 echo "$checks checks passed"

@@ -96,12 +96,6 @@ grep -q '^source git$' base.lock && grep -q "^commit $(git -C "$u" rev-parse v1.
     fail "base.lock does not record the git tag"
 ok "base.lock: from the upstream git's tag v1.1"
 
-# A fresh tree of the new pin takes the new series.
-mkdir "$work/fresh"
-cp -r series.conf patches "$work/fresh/"
-fx_make_tree "$work/fresh" "$p.fx_1.1+ds.orig.tar.xz"
-"$QFORK" -q -s "$work/fresh/series.conf" push -a || fail "fresh push -a"
-expect_eq "$(git -C "$work/fresh/qemu" rev-parse HEAD^{tree})" "$(git -C qemu rev-parse HEAD^{tree})" \
-    "a fresh tree with the new series equals the rebased one"
+fx_check_fresh "$p" 1.1 "$u"    # the base from the same git tag
 
 echo "$checks checks passed"

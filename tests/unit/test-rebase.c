@@ -68,14 +68,15 @@ static const QfPatchHeader test_header = {
             "<joerg@example.com>\n",
 };
 
-/* ---- refresh -------------------------------------------------------------- */
+/* ---- refresh --------------------------------------------------------------
+ */
 
 static void test_refresh_layout(void)
 {
     g_autofree char *repo = make_change_repo("2024-03-01T12:00:00+0000");
     g_autoptr(GError) error = NULL;
-    g_autofree char *text = qf_refresh_commit(repo, "HEAD", &test_header,
-                                              &error);
+    g_autofree char *text =
+        qf_refresh_commit(repo, "HEAD", &test_header, &error);
 
     g_assert_no_error(error);
     g_assert_true(g_str_has_prefix(
@@ -89,7 +90,8 @@ static void test_refresh_layout(void)
                                   "<joerg@example.com>\n---\n"
                                   "diff --git a/a.c b/a.c\nindex "));
     g_assert_true(g_regex_match_simple("\nindex [0-9a-f]{40}\\.\\.[0-9a-f]{40} "
-                                       "100644\n", text, 0, 0));
+                                       "100644\n",
+                                       text, 0, 0));
     g_assert_true(g_str_has_suffix(text, " a.c line 23\n"));
     g_assert_null(strstr(text, "\n-- \n"));
     g_assert_cmpstr(qf_refresh_diff_part(text), ==,
@@ -122,7 +124,8 @@ static void test_refresh_stable(void)
     fx_write(home, ".gitconfig",
              "[diff]\n\tnoprefix = true\n\tcontext = 9\n\talgorithm = "
              "patience\n\tsuppressBlankEmpty = true\n[core]\n\tabbrev = "
-             "12\n[color]\n\tui = always\n", -1);
+             "12\n[color]\n\tui = always\n",
+             -1);
     g_setenv("GIT_CONFIG_GLOBAL", cfg, TRUE);
     t3 = qf_refresh_commit(r2, "HEAD", &test_header, &error);
     g_setenv("GIT_CONFIG_GLOBAL", "/dev/null", TRUE);
@@ -142,8 +145,7 @@ static void test_refresh_fixed_point(void)
     g_autofree char *repo = make_change_repo("2024-03-01T12:00:00+0000");
     g_autofree char *other = fx_git_checkout_copy(repo, "HEAD^");
     g_autoptr(GError) error = NULL;
-    g_autofree char *t1 = qf_refresh_commit(repo, "HEAD", &test_header,
-                                            &error);
+    g_autofree char *t1 = qf_refresh_commit(repo, "HEAD", &test_header, &error);
     g_autoptr(QfPatch) patch = NULL;
     g_autoptr(QfApplyResult) r = NULL;
     g_autofree char *t2 = NULL;
@@ -197,7 +199,8 @@ static void test_refresh_binary(void)
     fx_binary_clear(&b);
 }
 
-/* ---- classification of a patch on a tree ---------------------------------- */
+/* ---- classification of a patch on a tree ----------------------------------
+ */
 
 /* A patch changing @file's line @at to @text, made by git on @n lines. */
 static QfPatch *line_patch(const char *file, guint n, guint at,
@@ -265,7 +268,8 @@ static void test_try_patch(void)
                     QF_REBASE_CONFLICT);
     g_assert_null(r);
     g_assert_cmpuint(notes->len, ==, 1);
-    g_assert_nonnull(strstr(notes->pdata[0], "f.c: hunk #1 (@@ -17,7 +17,7 @@"));
+    g_assert_nonnull(
+        strstr(notes->pdata[0], "f.c: hunk #1 (@@ -17,7 +17,7 @@"));
     g_assert_nonnull(strstr(notes->pdata[0], "found \"upstream\""));
     fx_rm_rf(tree);
 }
@@ -300,13 +304,14 @@ static void test_failing_hunks(void)
     fx_write(tree, "g.c", upstream, -1);
     failing = qf_rebase_failing_hunks(tree, patch);
     g_assert_cmpuint(failing->len, ==, 1);
-    g_assert_true(g_str_has_prefix(failing->pdata[0],
-                                   "g.c: hunk #2 (@@ -47,7 +47,7 @@"));
+    g_assert_true(
+        g_str_has_prefix(failing->pdata[0], "g.c: hunk #2 (@@ -47,7 +47,7 @@"));
     fx_rm_rf(repo);
     fx_rm_rf(tree);
 }
 
-/* ---- three-way merge -------------------------------------------------------- */
+/* ---- three-way merge --------------------------------------------------------
+ */
 
 static QfGitFile *text_file(const char *text)
 {
@@ -388,13 +393,16 @@ static void test_merge3(void)
     fx_rm_rf(tree);
 }
 
-/* ---- series.conf edits ---------------------------------------------------------- */
+/* ---- series.conf edits
+ * ---------------------------------------------------------- */
 
 static const char series_text[] =
     "# test series\n"
     "base 1.0\n"
     "  tarball fx_1.0.tar.xz\n"
-    "  sha256 " "0000000000000000000000000000000000000000000000000000000000000000" "\n"
+    "  sha256 "
+    "0000000000000000000000000000000000000000000000000000000000000000"
+    "\n"
     "\n"
     "section S\n"
     "group March 2024\n"
@@ -418,7 +426,8 @@ static void test_edit_series(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(QfSeries) s = qf_series_parse(series_text, strlen(series_text),
                                             "series.conf", &error);
-    const char *sha = "1111111111111111111111111111111111111111111111111111111111111111";
+    const char *sha =
+        "1111111111111111111111111111111111111111111111111111111111111111";
     QfBasePin pin = {"1.1", "fx_1.1.tar.xz", sha};
     QfSeriesEdit edits[] = {
         {QF_EDIT_REMOVE_PATCH, "0123456789ab", NULL},
@@ -434,11 +443,13 @@ static void test_edit_series(void)
     out = qf_rebase_edit_series(series_text, s, &pin, edits,
                                 G_N_ELEMENTS(edits), &error);
     g_assert_no_error(error);
-    g_assert_cmpstr(out, ==,
+    g_assert_cmpstr(
+        out, ==,
         "# test series\n"
         "base 1.1\n"
         "  tarball fx_1.1.tar.xz\n"
-        "  sha256 1111111111111111111111111111111111111111111111111111111111111111\n"
+        "  sha256 "
+        "1111111111111111111111111111111111111111111111111111111111111111\n"
         "\n"
         "section S\n"
         "group March 2024\n"
@@ -462,24 +473,29 @@ static void test_edit_series(void)
     /* Only the pin: every other byte stays. */
     none = qf_rebase_edit_series(series_text, s, &pin, NULL, 0, &error);
     g_assert_no_error(error);
-    g_assert_cmpstr(none + strlen("# test series\nbase 1.1\n  tarball "
-                                  "fx_1.1.tar.xz\n  sha256 ") + 65, ==,
-                    series_text + strlen("# test series\nbase 1.0\n  tarball "
-                                         "fx_1.0.tar.xz\n  sha256 ") + 65);
+    g_assert_cmpstr(none +
+                        strlen("# test series\nbase 1.1\n  tarball "
+                               "fx_1.1.tar.xz\n  sha256 ") +
+                        65,
+                    ==,
+                    series_text +
+                        strlen("# test series\nbase 1.0\n  tarball "
+                               "fx_1.0.tar.xz\n  sha256 ") +
+                        65);
 
-    g_assert_null(qf_rebase_edit_series(series_text, s, &pin, bad, 1,
-                                        &error));
+    g_assert_null(qf_rebase_edit_series(series_text, s, &pin, bad, 1, &error));
     g_assert_error(error, QF_ERROR, QF_ERROR_NOT_FOUND);
     g_assert_nonnull(strstr(error->message, "nosuch"));
 }
 
-/* ---- upstream git ------------------------------------------------------------- */
+/* ---- upstream git
+ * ------------------------------------------------------------- */
 
 typedef struct {
     char *dir;
-    char *in_base;      /* released in v1.1 */
-    char *later;        /* after v1.1 */
-    char *merged;       /* the fork's change, taken upstream */
+    char *in_base; /* released in v1.1 */
+    char *later;   /* after v1.1 */
+    char *merged;  /* the fork's change, taken upstream */
 } Up;
 
 static char *head_of(const char *dir)
@@ -502,7 +518,8 @@ static void make_up(Up *u)
     commit_as(u->dir, "a.c: in base", "2024-01-02T00:00:00+0000");
     u->in_base = head_of(u->dir);
     fx_write(u->dir, "b.c", "b\nfork line\n", -1);
-    commit_as(u->dir, "b.c: the fork's line, upstream", "2024-01-03T00:00:00+0000");
+    commit_as(u->dir, "b.c: the fork's line, upstream",
+              "2024-01-03T00:00:00+0000");
     u->merged = head_of(u->dir);
     g_free(fx_git(u->dir, "tag", "v1.1-rc0"));
     g_free(fx_git(u->dir, "tag", "v1.1"));
@@ -515,7 +532,8 @@ static void make_up(Up *u)
         a3 = g_strjoinv("\n", l);
     }
     fx_write(u->dir, "a.c", a3, -1);
-    commit_as(u->dir, "a.c: later\n\nBecause.\n\nSigned-off-by: Up <up@example.com>",
+    commit_as(u->dir,
+              "a.c: later\n\nBecause.\n\nSigned-off-by: Up <up@example.com>",
               "2024-01-04T00:00:00+0000");
     u->later = head_of(u->dir);
     g_free(fx_git(u->dir, "tag", "v1.2"));
@@ -530,8 +548,7 @@ static void up_clear(Up *u)
     g_free(u->merged);
 }
 
-static QfEntry upstream_row(const char *sha, const char *first,
-                            const char *min)
+static QfEntry upstream_row(const char *sha, const char *first, const char *min)
 {
     QfEntry e = {
         .kind = QF_ENTRY_UPSTREAM,
@@ -564,7 +581,7 @@ static void test_upstream(void)
     g_assert_true(g_str_has_prefix(detail, "git: "));
     g_assert_nonnull(strstr(detail, "is an ancestor of v1.1 (first released "
                                     "in v1.1)"));
-    g_assert_cmpstr(first, ==, "v1.1");     /* not the -rc tag */
+    g_assert_cmpstr(first, ==, "v1.1"); /* not the -rc tag */
     g_assert_cmpstr(commit, ==, u.in_base);
     g_clear_pointer(&detail, g_free);
     g_clear_pointer(&first, g_free);
@@ -647,29 +664,36 @@ static void test_upstream_open_errors(void)
     g_assert_error(error, QF_ERROR, QF_ERROR_NOT_FOUND);
     g_assert_nonnull(strstr(error->message, "has no tag v9.9"));
     g_clear_error(&error);
-    g_assert_null(qf_upstream_open("/nonexistent/qfork", "1.0", "1.1",
-                                   &error));
+    g_assert_null(qf_upstream_open("/nonexistent/qfork", "1.0", "1.1", &error));
     g_assert_nonnull(strstr(error->message, "no such directory"));
     up_clear(&u);
 }
 
-/* ---- report ------------------------------------------------------------------- */
+/* ---- report
+ * ------------------------------------------------------------------- */
 
 static void test_report(void)
 {
-    QfEntry e1 = {.position = 1, .name = (char *)"aaaaaaaaaaaa",
-                  .kind = QF_ENTRY_UPSTREAM, .subject = (char *)"up"};
-    QfEntry e2 = {.position = 2, .name = (char *)"fix",
-                  .kind = QF_ENTRY_DOWNSTREAM, .subject = (char *)"a | fix",
+    QfEntry e1 = {.position = 1,
+                  .name = (char *)"aaaaaaaaaaaa",
+                  .kind = QF_ENTRY_UPSTREAM,
+                  .subject = (char *)"up"};
+    QfEntry e2 = {.position = 2,
+                  .name = (char *)"fix",
+                  .kind = QF_ENTRY_DOWNSTREAM,
+                  .subject = (char *)"a | fix",
                   .patch = (char *)"patches/fix.patch"};
     g_autoptr(GPtrArray) items =
         g_ptr_array_new_with_free_func((GDestroyNotify)qf_rebase_item_free);
     QfRebaseItem *a = qf_rebase_item_new(&e1);
     QfRebaseItem *b = qf_rebase_item_new(&e2);
     QfRebaseReport r = {
-        .old_version = "1.0", .new_version = "1.1",
-        .new_tarball = "fx_1.1.tar.xz", .new_sha256 = "ab",
-        .done = TRUE, .items = items,
+        .old_version = "1.0",
+        .new_version = "1.1",
+        .new_tarball = "fx_1.1.tar.xz",
+        .new_sha256 = "ab",
+        .done = TRUE,
+        .items = items,
     };
     g_autofree char *md = NULL, *json = NULL, *counts = NULL;
     g_autoptr(QfJson) parsed = NULL;
@@ -682,15 +706,18 @@ static void test_report(void)
     b->cls = QF_REBASE_OFFSET;
     b->patch_changed = TRUE;
     b->detail = g_strdup("applies with line offsets");
-    g_ptr_array_add(b->notes, g_strdup("f.c: hunk 1 applied at offset +2 lines"));
-    b->interdiff = g_strdup("@@ -1 +1 @@\n-@@ -1,7 +1,7 @@\n+@@ -3,7 +3,7 @@\n");
+    g_ptr_array_add(b->notes,
+                    g_strdup("f.c: hunk 1 applied at offset +2 lines"));
+    b->interdiff =
+        g_strdup("@@ -1 +1 @@\n-@@ -1,7 +1,7 @@\n+@@ -3,7 +3,7 @@\n");
     g_ptr_array_add(items, a);
     g_ptr_array_add(items, b);
 
     counts = qf_rebase_report_counts(items);
-    g_assert_cmpstr(counts, ==, "2 entries: 1 in base (1 by the table's "
-                                "minimum release only: unverified), 1 "
-                                "applies with offset");
+    g_assert_cmpstr(counts, ==,
+                    "2 entries: 1 in base (1 by the table's "
+                    "minimum release only: unverified), 1 "
+                    "applies with offset");
     md = qf_rebase_report_markdown(&r);
     g_assert_nonnull(strstr(md, "| 1 | `aaaaaaaaaaaa` | upstream | in base "
                                 "(unverified) | - |"));
@@ -709,9 +736,11 @@ static void test_report(void)
                     ==, "offset");
     g_assert_cmpstr(qf_json_member(entries->items->pdata[1], "subject")->string,
                     ==, "a | fix");
-    g_assert_true(qf_json_member(entries->items->pdata[0], "unverified")->boolean);
-    g_assert_cmpint(qf_json_member(qf_json_member(parsed, "counts"),
-                                   "in-base")->integer, ==, 1);
+    g_assert_true(
+        qf_json_member(entries->items->pdata[0], "unverified")->boolean);
+    g_assert_cmpint(
+        qf_json_member(qf_json_member(parsed, "counts"), "in-base")->integer,
+        ==, 1);
 }
 
 int main(int argc, char **argv)

@@ -12,10 +12,20 @@
 #include "qf-error.h"
 
 static const char *const unset_vars[] = {
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_PREFIX", "GIT_NAMESPACE",
-    "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES", "GIT_EXTERNAL_DIFF",
-    "GIT_DIFF_OPTS", "GIT_PAGER", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS",
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_PREFIX",
+    "GIT_NAMESPACE",
+    "GIT_COMMON_DIR",
+    "GIT_CEILING_DIRECTORIES",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_DIFF_OPTS",
+    "GIT_PAGER",
+    "GIT_CONFIG",
+    "GIT_CONFIG_PARAMETERS",
     "GIT_CONFIG_COUNT",
 };
 
@@ -39,8 +49,7 @@ static GSubprocessLauncher *launcher_for(const QfGitCall *call)
     g_subprocess_launcher_setenv(l, "GIT_TERMINAL_PROMPT", "0", TRUE);
     if (!(call->flags & QF_GIT_USER_CONFIG)) {
         g_subprocess_launcher_setenv(l, "GIT_CONFIG_NOSYSTEM", "1", TRUE);
-        g_subprocess_launcher_setenv(l, "GIT_CONFIG_GLOBAL", "/dev/null",
-                                     TRUE);
+        g_subprocess_launcher_setenv(l, "GIT_CONFIG_GLOBAL", "/dev/null", TRUE);
     }
     for (gsize i = 0; call->env && call->env[i]; i++) {
         g_auto(GStrv) kv = g_strsplit(call->env[i], "=", 2);
@@ -75,8 +84,8 @@ gboolean qf_git_call(const QfGitCall *call, int *status, GBytes **out,
     if (!proc ||
         !g_subprocess_communicate(proc, call->input, NULL, &o, &e, &local)) {
         g_autofree char *cmd = g_strjoinv(" ", (char **)call->args);
-        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot run git %s: %s",
-                    cmd, local->message);
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot run git %s: %s", cmd,
+                    local->message);
         return FALSE;
     }
     *status = g_subprocess_get_if_exited(proc)
@@ -116,8 +125,8 @@ static GBytes *git_checked(const QfGitCall *call, GError **error)
     return g_steal_pointer(&out);
 }
 
-GBytes *qf_git_bytes(const char *dir, const char *const *args,
-                     GBytes *input, GError **error)
+GBytes *qf_git_bytes(const char *dir, const char *const *args, GBytes *input,
+                     GError **error)
 {
     QfGitCall call = {.dir = dir, .args = args, .input = input};
 

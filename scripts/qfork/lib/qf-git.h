@@ -16,15 +16,15 @@
 
 typedef enum {
     QF_GIT_DEFAULT = 0,
-    QF_GIT_USER_CONFIG = 1 << 0,   /* keep ~/.gitconfig (proxies, URLs) */
-    QF_GIT_QUIET_ERRORS = 1 << 1,  /* a failure's message omits stderr */
+    QF_GIT_USER_CONFIG = 1 << 0,  /* keep ~/.gitconfig (proxies, URLs) */
+    QF_GIT_QUIET_ERRORS = 1 << 1, /* a failure's message omits stderr */
 } QfGitFlags;
 
 typedef struct QfGitCall {
-    const char *dir;               /* working directory */
-    const char *const *args;       /* after "git", NULL-terminated */
-    GBytes *input;                 /* stdin, or NULL */
-    const char *const *env;        /* extra "NAME=VALUE", or NULL */
+    const char *dir;         /* working directory */
+    const char *const *args; /* after "git", NULL-terminated */
+    GBytes *input;           /* stdin, or NULL */
+    const char *const *env;  /* extra "NAME=VALUE", or NULL */
     QfGitFlags flags;
 } QfGitCall;
 
@@ -37,8 +37,8 @@ gboolean qf_git_call(const QfGitCall *call, int *status, GBytes **out,
                      char **err, GError **error);
 
 /* stdout of a git that must succeed; the error carries its stderr. */
-GBytes *qf_git_bytes(const char *dir, const char *const *args,
-                     GBytes *input, GError **error);
+GBytes *qf_git_bytes(const char *dir, const char *const *args, GBytes *input,
+                     GError **error);
 /* Like qf_git_bytes(), as a string with trailing whitespace removed. */
 char *qf_git_text(const char *dir, const char *const *args, GBytes *input,
                   GError **error);
@@ -50,7 +50,7 @@ char *qf_git_resolve_commit(const char *dir, const char *rev);
 /* One file of a commit: content (symlinks: the target) and git mode. */
 typedef struct QfGitFile {
     GBytes *content;
-    guint mode;                    /* 0100644, 0100755 or 0120000 */
+    guint mode; /* 0100644, 0100755 or 0120000 */
 } QfGitFile;
 
 void qf_git_file_free(QfGitFile *file);

@@ -24,18 +24,19 @@ char *qf_rebase_report_counts(GPtrArray *items)
         count[it->cls]++;
         unverified += it->cls == QF_REBASE_IN_BASE && it->unverified;
     }
-    g_string_printf(s, "%u entr%s:", items->len,
-                    items->len == 1 ? "y" : "ies");
+    g_string_printf(s, "%u entr%s:", items->len, items->len == 1 ? "y" : "ies");
     for (guint c = 0; c < N_CLASSES; c++) {
         if (!count[c]) {
             continue;
         }
-        g_string_append_printf(s, "%s %u %s", s->str[s->len - 1] == ':'
-                                                  ? "" : ",",
-                               count[c], qf_rebase_class_name(c));
+        g_string_append_printf(s, "%s %u %s",
+                               s->str[s->len - 1] == ':' ? "" : ",", count[c],
+                               qf_rebase_class_name(c));
         if (c == QF_REBASE_IN_BASE && unverified) {
-            g_string_append_printf(s, " (%u by the table's minimum release "
-                                      "only: unverified)", unverified);
+            g_string_append_printf(s,
+                                   " (%u by the table's minimum release "
+                                   "only: unverified)",
+                                   unverified);
         }
     }
     return g_string_free(s, FALSE);
@@ -66,15 +67,14 @@ static const char *patch_fate(const QfRebaseItem *it, char **owned)
         }
         return "-";
     case QF_REBASE_CLEAN:
-        return it->backport ? (*owned = g_strdup_printf("new: %s",
-                                                        it->new_patch))
-                            : "kept byte for byte";
+        return it->backport
+                   ? (*owned = g_strdup_printf("new: %s", it->new_patch))
+                   : "kept byte for byte";
     case QF_REBASE_OFFSET:
     case QF_REBASE_MERGED:
     case QF_REBASE_RESOLVED:
-        return *owned = g_strdup_printf("%s: %s",
-                                        it->backport ? "new" : "refreshed",
-                                        it->new_patch);
+        return *owned = g_strdup_printf(
+                   "%s: %s", it->backport ? "new" : "refreshed", it->new_patch);
     case QF_REBASE_CONFLICT:
         return "the rebase stopped here";
     case QF_REBASE_PENDING:
@@ -108,9 +108,8 @@ static void append_entry_rows(GString *out, const QfRebaseReport *r)
         g_autofree char *owned = NULL;
         const char *fate = patch_fate(it, &owned);
 
-        g_string_append_printf(out, "| %u | `%s` | %s | %s%s | ",
-                               it->position, it->name,
-                               qf_entry_kind_name(it->kind),
+        g_string_append_printf(out, "| %u | `%s` | %s | %s%s | ", it->position,
+                               it->name, qf_entry_kind_name(it->kind),
                                qf_rebase_class_name(it->cls),
                                it->unverified ? " (unverified)" : "");
         append_cell(out, fate);
@@ -132,8 +131,8 @@ static gboolean worth_a_section(const QfRebaseItem *it)
 
 static void append_details(GString *out, const QfRebaseItem *it)
 {
-    g_string_append_printf(out, "\n### %u `%s`: %s\n\n", it->position,
-                           it->name, qf_rebase_class_name(it->cls));
+    g_string_append_printf(out, "\n### %u `%s`: %s\n\n", it->position, it->name,
+                           qf_rebase_class_name(it->cls));
     if (it->subject) {
         g_string_append_printf(out, "%s\n\n", it->subject);
     }
@@ -163,13 +162,15 @@ char *qf_rebase_report_markdown(const QfRebaseReport *r)
 
     g_string_append_printf(out, "# qfork rebase: QEMU %s to %s\n\n",
                            r->old_version, r->new_version);
-    append_pin(out, "Old base", r->old_version, r->old_tarball,
-               r->old_sha256, r->old_source);
-    append_pin(out, "New base", r->new_version, r->new_tarball,
-               r->new_sha256, r->new_source);
+    append_pin(out, "Old base", r->old_version, r->old_tarball, r->old_sha256,
+               r->old_source);
+    append_pin(out, "New base", r->new_version, r->new_tarball, r->new_sha256,
+               r->new_source);
     if (r->upstream) {
-        g_string_append_printf(out, "- In base: by git ancestry in the "
-                                    "upstream git `%s`\n", r->upstream);
+        g_string_append_printf(out,
+                               "- In base: by git ancestry in the "
+                               "upstream git `%s`\n",
+                               r->upstream);
     } else {
         g_string_append(out, "- In base: upstream rows by the release data "
                              "(first-release; the table's minimum release, "
@@ -180,9 +181,10 @@ char *qf_rebase_report_markdown(const QfRebaseReport *r)
         g_string_append_printf(out, "- Result: **done**. %s\n", counts);
     } else {
         g_string_append_printf(
-            out, "- Result: **stopped** at `%s` (conflict). Resolve it in "
-                 "the tree, then `qfork rebase --continue`; or "
-                 "`qfork rebase --abort` to put everything back. %s\n",
+            out,
+            "- Result: **stopped** at `%s` (conflict). Resolve it in "
+            "the tree, then `qfork rebase --continue`; or "
+            "`qfork rebase --abort` to put everything back. %s\n",
             r->stopped ? r->stopped : "?", counts);
     }
     g_string_append(out, "\n## Entries\n\n");

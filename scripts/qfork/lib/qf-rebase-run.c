@@ -34,7 +34,7 @@
 /* The old series applied to the old base, for three-way merges. */
 typedef struct ChainStep {
     GPtrArray *paths;
-    GHashTable *pre;            /* path -> QfGitFile*, absent: no file */
+    GHashTable *pre; /* path -> QfGitFile*, absent: no file */
     GHashTable *post;
 } ChainStep;
 
@@ -42,12 +42,12 @@ typedef struct Run {
     const QfSeries *series;
     QfTree *tree;
     const QfRebaseOptions *opts;
-    const char *dir;            /* the tree */
+    const char *dir; /* the tree */
     char *state_dir;
     GKeyFile *state;
-    GPtrArray *items;           /* QfRebaseItem*, one per series entry */
+    GPtrArray *items; /* QfRebaseItem*, one per series entry */
     QfUpstream *up;
-    GHashTable *chain;          /* entry name -> ChainStep*, lazily */
+    GHashTable *chain; /* entry name -> ChainStep*, lazily */
 } Run;
 
 static void chain_step_free(ChainStep *s)
@@ -134,8 +134,8 @@ static gboolean rm_rf(const char *path, GError **error)
     }
     if (g_remove(path) < 0) {
         int saved = errno;
-        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot remove %s: %s",
-                    path, g_strerror(saved));
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot remove %s: %s", path,
+                    g_strerror(saved));
         return FALSE;
     }
     return TRUE;
@@ -155,14 +155,14 @@ static gboolean copy_file(const char *from, const char *to, GError **error)
 /* Regular files below @dir, relative to it, sorted. */
 static void list_files(const char *dir, const char *rel, GPtrArray *out)
 {
-    g_autofree char *full = rel ? g_build_filename(dir, rel, NULL)
-                                : g_strdup(dir);
+    g_autofree char *full =
+        rel ? g_build_filename(dir, rel, NULL) : g_strdup(dir);
     g_autoptr(GDir) d = g_dir_open(full, 0, NULL);
     const char *name;
 
     while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *r = rel ? g_build_filename(rel, name, NULL)
-                                 : g_strdup(name);
+        g_autofree char *r =
+            rel ? g_build_filename(rel, name, NULL) : g_strdup(name);
         g_autofree char *p = g_build_filename(dir, r, NULL);
 
         if (g_file_test(p, G_FILE_TEST_IS_SYMLINK)) {
@@ -185,8 +185,7 @@ static char *sha256_of_file(const char *path, GError **error)
     if (!g_file_get_contents(path, &data, &len, error)) {
         return NULL;
     }
-    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data,
-                                       len);
+    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
 }
 
 static char *series_file_path(const QfSeries *series)
@@ -218,10 +217,9 @@ static gboolean back_up(Run *run, const char *series_dir, GError **error)
     }
     list_files(pdir, NULL, patches);
     for (guint i = 0; i < patches->len; i++) {
-        g_autofree char *from = g_build_filename(pdir, patches->pdata[i],
-                                                 NULL);
-        g_autofree char *to = g_build_filename(backup, "patches",
-                                               patches->pdata[i], NULL);
+        g_autofree char *from = g_build_filename(pdir, patches->pdata[i], NULL);
+        g_autofree char *to =
+            g_build_filename(backup, "patches", patches->pdata[i], NULL);
         if (!copy_file(from, to, error)) {
             return FALSE;
         }
@@ -255,8 +253,7 @@ static gboolean restore_one(const char *backup, const char *series_dir,
     return copy_file(saved, live, error);
 }
 
-static gboolean restore_backup(Run *run, const char *series_dir,
-                               GError **error)
+static gboolean restore_backup(Run *run, const char *series_dir, GError **error)
 {
     g_autofree char *backup = state_path(run, "backup");
     g_autofree char *saved_pdir = g_build_filename(backup, "patches", NULL);
@@ -274,15 +271,15 @@ static gboolean restore_backup(Run *run, const char *series_dir,
     list_files(pdir, NULL, live);
     list_files(saved_pdir, NULL, saved);
     for (guint i = 0; i < live->len; i++) {
-        g_autofree char *rel = g_build_filename("patches", live->pdata[i],
-                                                NULL);
+        g_autofree char *rel =
+            g_build_filename("patches", live->pdata[i], NULL);
         if (!restore_one(backup, series_dir, rel, error)) {
             return FALSE;
         }
     }
     for (guint i = 0; i < saved->len; i++) {
-        g_autofree char *rel = g_build_filename("patches", saved->pdata[i],
-                                                NULL);
+        g_autofree char *rel =
+            g_build_filename("patches", saved->pdata[i], NULL);
         if (!restore_one(backup, series_dir, rel, error)) {
             return FALSE;
         }
@@ -362,9 +359,8 @@ static void item_save(Run *run, const QfRebaseItem *it)
     g_key_file_set_string(k, g, "commit", it->commit ? it->commit : "");
     g_key_file_set_string(k, g, "interdiff",
                           it->interdiff ? it->interdiff : "");
-    g_key_file_set_string_list(k, g, "notes",
-                               (const char *const *)it->notes->pdata,
-                               it->notes->len);
+    g_key_file_set_string_list(
+        k, g, "notes", (const char *const *)it->notes->pdata, it->notes->len);
 }
 
 static char *item_str(GKeyFile *k, const char *g, const char *key)
@@ -436,10 +432,18 @@ static gboolean write_report(Run *run, gboolean done, const char *stopped,
                     *ns = st(run, "new-sha256"), *no = st(run, "new-source");
     g_autofree char *upstream = st(run, "upstream-given");
     QfRebaseReport r = {
-        .old_version = ov, .old_tarball = ot, .old_sha256 = os,
-        .old_source = oo, .new_version = nv, .new_tarball = nt,
-        .new_sha256 = ns, .new_source = no, .upstream = upstream,
-        .done = done, .stopped = stopped, .items = run->items,
+        .old_version = ov,
+        .old_tarball = ot,
+        .old_sha256 = os,
+        .old_source = oo,
+        .new_version = nv,
+        .new_tarball = nt,
+        .new_sha256 = ns,
+        .new_source = no,
+        .upstream = upstream,
+        .done = done,
+        .stopped = stopped,
+        .items = run->items,
     };
     g_autofree char *md = qf_rebase_report_markdown(&r);
     g_autofree char *json = qf_rebase_report_json(&r);
@@ -452,7 +456,8 @@ static gboolean write_report(Run *run, gboolean done, const char *stopped,
            g_file_set_contents(json_path, json, -1, error);
 }
 
-/* ---- the old series on the old base --------------------------------------- */
+/* ---- the old series on the old base ---------------------------------------
+ */
 
 static gboolean chain_materialize(Run *run, const char *scratch,
                                   const char *old_base, GPtrArray *paths,
@@ -499,8 +504,8 @@ static gboolean chain_materialize(Run *run, const char *scratch,
 
 static GHashTable *snapshot(const char *dir, GPtrArray *paths)
 {
-    GHashTable *snap = g_hash_table_new_full(
-        g_str_hash, g_str_equal, g_free, (GDestroyNotify)qf_git_file_free);
+    GHashTable *snap = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                             (GDestroyNotify)qf_git_file_free);
 
     for (guint i = 0; i < paths->len; i++) {
         QfGitFile *f = qf_rebase_read_file(dir, paths->pdata[i]);
@@ -517,9 +522,8 @@ static gboolean pushed_on_old_base(const Run *run, const QfEntry *e)
     g_autofree char *why = NULL;
     gboolean unverified;
 
-    return e->patch &&
-           !(e->kind == QF_ENTRY_UPSTREAM &&
-             qf_entry_in_base(e, old, &unverified, &why));
+    return e->patch && !(e->kind == QF_ENTRY_UPSTREAM &&
+                         qf_entry_in_base(e, old, &unverified, &why));
 }
 
 /*
@@ -558,8 +562,8 @@ static gboolean chain_build(Run *run, GError **error)
         }
         step = g_new0(ChainStep, 1);
         step->paths = qf_patch_paths(patch);
-        ok = chain_materialize(run, scratch, old_base, step->paths, seen,
-                               error);
+        ok =
+            chain_materialize(run, scratch, old_base, step->paths, seen, error);
         step->pre = snapshot(scratch, step->paths);
         r = ok ? qf_apply_prepare(scratch, patch, &opts, NULL) : NULL;
         if (!r || !qf_apply_write(scratch, r, NULL)) {
@@ -575,15 +579,16 @@ static gboolean chain_build(Run *run, GError **error)
     return ok;
 }
 
-/* ---- one entry ------------------------------------------------------------ */
+/* ---- one entry ------------------------------------------------------------
+ */
 
 typedef enum { STEP_OK, STEP_STOP, STEP_ERROR } StepResult;
 
 static char *commit_entry(Run *run, const QfEntry *e, const QfPatch *patch,
                           const QfApplyResult *r, GError **error)
 {
-    g_autofree char *message = qf_commit_message(e, patch->subject,
-                                                 patch->body);
+    g_autofree char *message =
+        qf_commit_message(e, patch->subject, patch->body);
     g_autofree char *head = tree_head(run, error);
     QfCommitInfo info = {
         .author_name = patch->author_name,
@@ -638,7 +643,7 @@ static char *interdiff(const char *old_text, const char *new_text)
     if (g_file_set_contents(a, old_diff, -1, NULL) &&
         g_file_set_contents(b, new_diff, -1, NULL)) {
         const char *args[] = {"diff", "--no-index", "--no-color", "-U2",
-                              "old", "new", NULL};
+                              "old",  "new",        NULL};
         QfGitCall call = {.dir = tmp, .args = args};
 
         qf_git_call(&call, &status, &out, NULL, NULL);
@@ -726,8 +731,8 @@ static gboolean merge_inputs(Run *run, const QfEntry *e, const QfPatch *patch,
         g_autofree char *parent = g_strdup_printf("%s^", upstream_commit);
         *paths = qf_patch_paths(patch);
         *pre = qf_git_read_files(run->up->dir, parent, *paths, error);
-        *post = *pre ? qf_git_read_files(run->up->dir, upstream_commit,
-                                         *paths, error)
+        *post = *pre ? qf_git_read_files(run->up->dir, upstream_commit, *paths,
+                                         error)
                      : NULL;
         return *post != NULL;
     }
@@ -745,8 +750,7 @@ static gboolean merge_inputs(Run *run, const QfEntry *e, const QfPatch *patch,
     return TRUE;
 }
 
-static gboolean save_current_patch(Run *run, const char *text,
-                                   GError **error)
+static gboolean save_current_patch(Run *run, const char *text, GError **error)
 {
     g_autofree char *path = state_path(run, "current.patch");
     return g_file_set_contents(path, text, -1, error);
@@ -774,8 +778,9 @@ static StepResult stop_with_conflicts(Run *run, QfRebaseItem *it,
         return STEP_ERROR;
     }
     for (guint i = 0; i < conflicts->len; i++) {
-        g_ptr_array_add(it->notes, g_strdup_printf(
-            "conflict: %s", (char *)conflicts->pdata[i]));
+        g_ptr_array_add(
+            it->notes,
+            g_strdup_printf("conflict: %s", (char *)conflicts->pdata[i]));
     }
     it->cls = QF_REBASE_CONFLICT;
     g_key_file_set_string_list(run->state, GROUP, "created-files",
@@ -793,10 +798,8 @@ static StepResult merge_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
 {
     g_autofree char *new_version = st(run, "new-version");
     g_autofree char *old_version = st(run, "old-version");
-    g_autofree char *ours = g_strdup_printf("QEMU %s (new base)",
-                                            new_version);
-    g_autofree char *base = g_strdup_printf("QEMU %s (old base)",
-                                            old_version);
+    g_autofree char *ours = g_strdup_printf("QEMU %s (new base)", new_version);
+    g_autofree char *base = g_strdup_printf("QEMU %s (old base)", old_version);
     g_autofree char *theirs = g_strdup_printf(
         "%s (%s)", e->name, it->new_patch ? it->new_patch : "patch");
     QfMergeLabels labels = {ours, base, theirs};
@@ -810,13 +813,15 @@ static StepResult merge_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
         return STEP_ERROR;
     }
     if (!paths) {
-        g_ptr_array_add(conflicts, g_strdup(
-            "no three-way merge: the patch does not apply to the old base "
-            "either; apply the failing hunks by hand"));
+        g_ptr_array_add(
+            conflicts,
+            g_strdup(
+                "no three-way merge: the patch does not apply to the old base "
+                "either; apply the failing hunks by hand"));
         return stop_with_conflicts(run, it, NULL, conflicts, text, error);
     }
-    merged = qf_rebase_merge3(run->dir, paths, pre, post, &labels,
-                              conflicts, error);
+    merged =
+        qf_rebase_merge3(run->dir, paths, pre, post, &labels, conflicts, error);
     if (!merged) {
         return STEP_ERROR;
     }
@@ -837,7 +842,8 @@ static StepResult merge_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
     it->cls = QF_REBASE_MERGED;
     {
         char *detail = g_strdup_printf("%s; the three-way merge with the old "
-                                       "base resolved it", it->detail);
+                                       "base resolved it",
+                                       it->detail);
         g_free(it->detail);
         it->detail = detail;
     }
@@ -846,8 +852,8 @@ static StepResult merge_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
                : STEP_ERROR;
 }
 
-static gboolean patch_id_in_base(Run *run, QfRebaseItem *it,
-                                 const char *text, GError **error)
+static gboolean patch_id_in_base(Run *run, QfRebaseItem *it, const char *text,
+                                 GError **error)
 {
     g_autoptr(GError) local = NULL;
     g_autofree char *hit = NULL;
@@ -873,10 +879,8 @@ static StepResult apply_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
                               const char *text, const char *upstream_commit,
                               GError **error)
 {
-    g_autoptr(QfPatch) patch = qf_patch_parse(text, strlen(text),
-                                              it->new_patch ? it->new_patch
-                                                            : e->name,
-                                              error);
+    g_autoptr(QfPatch) patch = qf_patch_parse(
+        text, strlen(text), it->new_patch ? it->new_patch : e->name, error);
     g_autoptr(QfApplyResult) r = NULL;
 
     if (!patch) {
@@ -896,8 +900,8 @@ static StepResult apply_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
         g_autofree char *how = NULL;
 
         it->cls = qf_rebase_try_patch(run->dir, patch, &r, &how, it->notes);
-        it->detail = why ? g_strdup_printf("%s; %s", why, how)
-                         : g_steal_pointer(&how);
+        it->detail =
+            why ? g_strdup_printf("%s; %s", why, how) : g_steal_pointer(&how);
     }
     switch (it->cls) {
     case QF_REBASE_IN_BASE:
@@ -905,10 +909,13 @@ static StepResult apply_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
             g_autofree char *v = st(run, "new-version");
             /* Keep the release data in step with what the tree has. */
             it->first_release = g_strdup_printf("v%s", v);
-            g_ptr_array_add(it->notes, g_strdup_printf(
-                "the release data said QEMU %s lacks it, but the patch "
-                "reverse-applies: first-release set to v%s (an upper "
-                "bound; check it)", v, v));
+            g_ptr_array_add(
+                it->notes,
+                g_strdup_printf(
+                    "the release data said QEMU %s lacks it, but the patch "
+                    "reverse-applies: first-release set to v%s (an upper "
+                    "bound; check it)",
+                    v, v));
         }
         return STEP_OK;
     case QF_REBASE_CLEAN:
@@ -918,7 +925,7 @@ static StepResult apply_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
             return STEP_ERROR;
         }
         if (it->cls == QF_REBASE_CLEAN && !it->backport) {
-            return STEP_OK;     /* the file stays byte for byte */
+            return STEP_OK; /* the file stays byte for byte */
         }
         return refresh_item(run, it, patch, it->backport ? NULL : text, error)
                    ? STEP_OK
@@ -941,9 +948,11 @@ static StepResult upstream_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
                                    &commit)) {
         it->cls = QF_REBASE_IN_BASE;
         if (it->old_patch) {
-            g_ptr_array_add(it->notes, g_strdup_printf(
-                "its backport %s is not needed any more: removed",
-                it->old_patch));
+            g_ptr_array_add(
+                it->notes,
+                g_strdup_printf(
+                    "its backport %s is not needed any more: removed",
+                    it->old_patch));
         }
         g_clear_pointer(&it->new_patch, g_free);
         return STEP_OK;
@@ -960,8 +969,9 @@ static StepResult upstream_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
         }
         it->backport = TRUE;
         it->new_patch = backport_name(e);
-        g_ptr_array_add(it->notes, g_strdup_printf(
-            "backported from the upstream git: %s", commit));
+        g_ptr_array_add(
+            it->notes,
+            g_strdup_printf("backported from the upstream git: %s", commit));
     } else {
         it->cls = QF_REBASE_UNAVAILABLE;
         return STEP_OK;
@@ -991,7 +1001,7 @@ static StepResult process_entry(Run *run, guint index, GError **error)
         return res;
     }
     if (it->cls == QF_REBASE_IN_BASE) {
-        g_clear_pointer(&it->new_patch, g_free);    /* nothing to carry */
+        g_clear_pointer(&it->new_patch, g_free); /* nothing to carry */
     }
     if (it->cls != QF_REBASE_IN_BASE || e->kind != QF_ENTRY_UPSTREAM ||
         it->old_patch) {
@@ -1027,9 +1037,11 @@ static gboolean report_stop(Run *run, GError **error)
     for (guint k = 0; it && k < it->notes->len; k++) {
         say(run, "  %s", (char *)it->notes->pdata[k]);
     }
-    say(run, "Resolve it in %s (edit the files; no commit needed), then run "
+    say(run,
+        "Resolve it in %s (edit the files; no commit needed), then run "
         "`qfork rebase --continue`; or `qfork rebase --abort` to put "
-        "everything back.  Report: %s.md", run->dir, prefix);
+        "everything back.  Report: %s.md",
+        run->dir, prefix);
     return TRUE;
 }
 
@@ -1043,8 +1055,8 @@ static gboolean walk(Run *run, guint from, gboolean *stopped, GError **error)
             g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
                         "interrupted before %s; `qfork rebase --continue` "
                         "resumes, `qfork rebase --abort` puts everything "
-                        "back", ((QfEntry *)run->series->entries->pdata[i])
-                                    ->name);
+                        "back",
+                        ((QfEntry *)run->series->entries->pdata[i])->name);
             return FALSE;
         }
         res = process_entry(run, i, error);
@@ -1074,7 +1086,8 @@ static gboolean walk(Run *run, guint from, gboolean *stopped, GError **error)
     return install_results(run, error);
 }
 
-/* ---- the end -------------------------------------------------------------- */
+/* ---- the end --------------------------------------------------------------
+ */
 
 static void add_edit(GArray *edits, QfSeriesEditKind kind, const char *entry,
                      const char *value)
@@ -1133,8 +1146,7 @@ static gboolean install_patch_files(Run *run, GError **error)
             }
         }
         if (it->old_patch && !it->new_patch) {
-            g_autofree char *gone = repo_file(run->series->dir,
-                                              it->old_patch);
+            g_autofree char *gone = repo_file(run->series->dir, it->old_patch);
             if (!rm_rf(gone, error)) {
                 return FALSE;
             }
@@ -1174,12 +1186,15 @@ static gboolean install_results(Run *run, GError **error)
     }
     say(run, "%s", "");
     say(run, "Rebased onto QEMU %s. %s", version, counts);
-    say(run, "series.conf and base.lock now pin QEMU %s; report: %s.md "
-        "(and .json).  `make` builds it.", version, prefix);
+    say(run,
+        "series.conf and base.lock now pin QEMU %s; report: %s.md "
+        "(and .json).  `make` builds it.",
+        version, prefix);
     return TRUE;
 }
 
-/* ---- start ---------------------------------------------------------------- */
+/* ---- start ----------------------------------------------------------------
+ */
 
 static gboolean check_version(const char *v, GError **error)
 {
@@ -1188,8 +1203,7 @@ static gboolean check_version(const char *v, GError **error)
     if (!v || !qf_release_compare(v, "0.0.0", &cmp, NULL) ||
         g_str_has_prefix(v, "v")) {
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
-                    "'%s' is not a QEMU release (like 11.1.1)",
-                    v ? v : "");
+                    "'%s' is not a QEMU release (like 11.1.1)", v ? v : "");
         return FALSE;
     }
     return TRUE;
@@ -1225,7 +1239,8 @@ static char *new_tarball_name(const QfSeries *series,
     if (!at) {
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
                     "cannot derive the new tarball's name from '%s': give "
-                    "--tarball", old ? old : "(none)");
+                    "--tarball",
+                    old ? old : "(none)");
         return NULL;
     }
     return g_strdup_printf("%.*s%s%s", (int)(at - old), old, opts->version,
@@ -1265,15 +1280,14 @@ static gboolean check_carriable(Run *run, GError **error)
         gboolean unverified;
 
         if (e->kind != QF_ENTRY_UPSTREAM || e->patch ||
-            qf_rebase_upstream_in_base(e, run->opts->version, run->up,
-                                       &detail, &unverified, &first,
-                                       &commit) ||
+            qf_rebase_upstream_in_base(e, run->opts->version, run->up, &detail,
+                                       &unverified, &first, &commit) ||
             (commit && run->up)) {
             continue;
         }
         if (n++ < 20) {
-            g_string_append_printf(missing, "\n  %u %s (%s): %s",
-                                   e->position, e->name, e->subject, detail);
+            g_string_append_printf(missing, "\n  %u %s (%s): %s", e->position,
+                                   e->name, e->subject, detail);
         }
     }
     if (!n) {
@@ -1282,8 +1296,9 @@ static gboolean check_carriable(Run *run, GError **error)
     g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
                 "%u upstream row%s not in QEMU %s and ha%s no backport "
                 "patch; give --upstream-git to make them from upstream, or "
-                "add patch files:%s", n, n == 1 ? " is" : "s are",
-                run->opts->version, n == 1 ? "s" : "ve", missing->str);
+                "add patch files:%s",
+                n, n == 1 ? " is" : "s are", run->opts->version,
+                n == 1 ? "s" : "ve", missing->str);
     return FALSE;
 }
 
@@ -1304,8 +1319,7 @@ static char *upstream_dir(Run *run, GError **error)
     }
     clone = state_path(run, "upstream.git");
     {
-        const char *args[] = {"clone", "--bare", "--quiet", given, clone,
-                              NULL};
+        const char *args[] = {"clone", "--bare", "--quiet", given, clone, NULL};
         QfGitCall call = {.args = args, .flags = QF_GIT_USER_CONFIG};
         g_autofree char *err = NULL;
         int status;
@@ -1381,10 +1395,10 @@ static gboolean fetch_new_base(Run *run, GError **error)
 static gboolean import_new_base(Run *run, GError **error)
 {
     g_autofree char *staging = state_path(run, "new");
-    g_autofree char *refspec = g_strdup_printf("+%s:%s", QF_BASE_REF,
-                                               REF_NEW_BASE);
-    const char *fetch[] = {"fetch", "--quiet", "--no-tags", staging, refspec,
-                           NULL};
+    g_autofree char *refspec =
+        g_strdup_printf("+%s:%s", QF_BASE_REF, REF_NEW_BASE);
+    const char *fetch[] = {"fetch", "--quiet", "--no-tags",
+                           staging, refspec,   NULL};
     g_autofree char *lock = state_path(run, "base.lock");
     g_autofree char *source = read_lock_value(lock, "source");
 
@@ -1491,7 +1505,8 @@ static gboolean check_start(const QfSeries *series, QfTree *tree,
     if (qf_rebase_in_progress(tree)) {
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
                     "a rebase of %s is under way: `qfork rebase --continue` "
-                    "or `qfork rebase --abort` first", qf_tree_dir(tree));
+                    "or `qfork rebase --abort` first",
+                    qf_tree_dir(tree));
         return FALSE;
     }
     if (!check_version(opts->version, error) ||
@@ -1508,7 +1523,8 @@ static gboolean check_start(const QfSeries *series, QfTree *tree,
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
                     "%s is based on QEMU %s but series.conf pins %s: the "
                     "rebase starts from a tree of the pinned base (run make "
-                    "first)", qf_tree_dir(tree),
+                    "first)",
+                    qf_tree_dir(tree),
                     qf_tree_base_version(tree) ? qf_tree_base_version(tree)
                                                : "(unknown)",
                     series->base_version);
@@ -1521,8 +1537,7 @@ static gboolean check_start(const QfSeries *series, QfTree *tree,
                     opts->fetch_script ? opts->fetch_script : "(none)");
         return FALSE;
     }
-    return qf_tree_require_clean(tree, error) &&
-           check_patches(series, error);
+    return qf_tree_require_clean(tree, error) && check_patches(series, error);
 }
 
 static gboolean run_open(Run *run, const QfSeries *series, QfTree *tree,
@@ -1532,8 +1547,7 @@ static gboolean run_open(Run *run, const QfSeries *series, QfTree *tree,
     run->tree = tree;
     run->opts = opts;
     run->dir = qf_tree_dir(tree);
-    run->state_dir = g_build_filename(qf_tree_state_dir(tree), "rebase",
-                                      NULL);
+    run->state_dir = g_build_filename(qf_tree_state_dir(tree), "rebase", NULL);
     run->state = g_key_file_new();
     return TRUE;
 }
@@ -1541,8 +1555,7 @@ static gboolean run_open(Run *run, const QfSeries *series, QfTree *tree,
 /* Everything up to moving the tree; nothing is changed if it fails. */
 static gboolean prepare(Run *run, GError **error)
 {
-    g_autofree char *tarball = new_tarball_name(run->series, run->opts,
-                                                error);
+    g_autofree char *tarball = new_tarball_name(run->series, run->opts, error);
     g_autofree char *up = NULL;
 
     if (!tarball || g_mkdir_with_parents(run->state_dir, 0755) < 0 ||
@@ -1570,8 +1583,8 @@ static gboolean prepare(Run *run, GError **error)
 
 gboolean qf_rebase_in_progress(QfTree *tree)
 {
-    g_autofree char *path = g_build_filename(qf_tree_state_dir(tree),
-                                             "rebase", "state", NULL);
+    g_autofree char *path =
+        g_build_filename(qf_tree_state_dir(tree), "rebase", "state", NULL);
     return g_file_test(path, G_FILE_TEST_EXISTS);
 }
 
@@ -1609,7 +1622,8 @@ gboolean qf_rebase_start(const QfSeries *series, QfTree *tree,
     return ok;
 }
 
-/* ---- continue and abort --------------------------------------------------- */
+/* ---- continue and abort ---------------------------------------------------
+ */
 
 static gboolean load_state(Run *run, GError **error)
 {
@@ -1620,8 +1634,7 @@ static gboolean load_state(Run *run, GError **error)
                     "no rebase is under way in %s", run->dir);
         return FALSE;
     }
-    return g_key_file_load_from_file(run->state, path, G_KEY_FILE_NONE,
-                                     error);
+    return g_key_file_load_from_file(run->state, path, G_KEY_FILE_NONE, error);
 }
 
 static gboolean check_series_unchanged(Run *run, GError **error)
@@ -1695,7 +1708,8 @@ static gboolean take_resolution(Run *run, guint index, GError **error)
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
                     "HEAD of %s moved since the rebase stopped (%.12s, was "
                     "%.12s): leave the resolution uncommitted; reset HEAD "
-                    "to %.12s and try again", run->dir, head, want, want);
+                    "to %.12s and try again",
+                    run->dir, head, want, want);
         return FALSE;
     }
     paths = changed_paths(run, error);
@@ -1707,8 +1721,8 @@ static gboolean take_resolution(Run *run, guint index, GError **error)
         if (line) {
             g_set_error(error, QF_ERROR, QF_ERROR_CONFLICT,
                         "%s:%u: a conflict marker is left; resolve every "
-                        "conflict of %s first", (char *)paths->pdata[i],
-                        line, e->name);
+                        "conflict of %s first",
+                        (char *)paths->pdata[i], line, e->name);
             return FALSE;
         }
     }
@@ -1726,8 +1740,8 @@ static gboolean take_resolution(Run *run, guint index, GError **error)
         return TRUE;
     }
     message = qf_commit_message(e, patch->subject, patch->body);
-    info = (QfCommitInfo){patch->author_name, patch->author_email,
-                          patch->date, message};
+    info = (QfCommitInfo){patch->author_name, patch->author_email, patch->date,
+                          message};
     it->commit = qf_tree_commit_paths(run->tree, head, paths, &info, error);
     if (!it->commit) {
         return FALSE;
@@ -1835,13 +1849,12 @@ gboolean qf_rebase_abort(QfTree *tree, const QfRebaseOptions *opts,
         }
     }
     for (gsize i = 0; created && created[i]; i++) {
-        const char *args[] = {"ls-files", "--error-unmatch", "--",
-                              created[i], NULL};
+        const char *args[] = {"ls-files", "--error-unmatch", "--", created[i],
+                              NULL};
         QfGitCall call = {.dir = run.dir, .args = args};
         int status = 0;
         if (qf_git_call(&call, &status, NULL, NULL, NULL) && status != 0) {
-            g_autofree char *full = g_build_filename(run.dir, created[i],
-                                                     NULL);
+            g_autofree char *full = g_build_filename(run.dir, created[i], NULL);
             g_unlink(full);
         }
     }
@@ -1850,9 +1863,10 @@ gboolean qf_rebase_abort(QfTree *tree, const QfRebaseOptions *opts,
         !drop_rebase_refs(&run, error) || !rm_rf(run.state_dir, error)) {
         goto out;
     }
-    say(&run, "Rebase aborted: %s is back at %.12s; series.conf, base.lock "
-        "and patches/ are as they were.", run.dir,
-        orig_head ? orig_head : "its old HEAD");
+    say(&run,
+        "Rebase aborted: %s is back at %.12s; series.conf, base.lock "
+        "and patches/ are as they were.",
+        run.dir, orig_head ? orig_head : "its old HEAD");
     ok = TRUE;
 out:
     run_clear(&run);

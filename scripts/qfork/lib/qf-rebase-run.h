@@ -29,14 +29,14 @@
 #include "qf-tree.h"
 
 typedef struct QfRebaseOptions {
-    const char *version;        /* the new release, e.g. "11.1.1" */
-    const char *tarball;        /* NULL: the pinned name, new version */
-    const char *sha256;         /* the new tarball's checksum: required */
-    const char *source;         /* QEMU_SOURCE for the fetch, or NULL */
-    const char *upstream_git;   /* a QEMU git (directory or URL), or NULL */
-    const char *report;         /* report path without .md/.json, or NULL */
-    const char *fetch_script;   /* scripts/fetch-base.sh */
-    const char *qfork;          /* this program, for the fetch script */
+    const char *version;      /* the new release, e.g. "11.1.1" */
+    const char *tarball;      /* NULL: the pinned name, new version */
+    const char *sha256;       /* the new tarball's checksum: required */
+    const char *source;       /* QEMU_SOURCE for the fetch, or NULL */
+    const char *upstream_git; /* a QEMU git (directory or URL), or NULL */
+    const char *report;       /* report path without .md/.json, or NULL */
+    const char *fetch_script; /* scripts/fetch-base.sh */
+    const char *qfork;        /* this program, for the fetch script */
     /* progress lines; NULL: quiet */
     void (*say)(gpointer data, const char *line);
     gpointer say_data;

@@ -105,12 +105,13 @@ QfUpstream *qf_upstream_open(const char *dir, const char *old_version,
     if (!up->new_commit) {
         g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
                     "upstream git %s has no tag %s (is it a QEMU git with "
-                    "its tags?)", dir, new_tag);
+                    "its tags?)",
+                    dir, new_tag);
         return NULL;
     }
     up->old_commit = qf_git_resolve_commit(dir, old_tag);
-    up->patch_ids = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                          g_free);
+    up->patch_ids =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     return g_steal_pointer(&up);
 }
 
@@ -149,8 +150,8 @@ char *qf_upstream_first_release(QfUpstream *up, const char *commit)
         if (!is_release_tag(tags[i])) {
             continue;
         }
-        if (!best || (qf_release_compare(tags[i], best, &cmp, NULL) &&
-                      cmp < 0)) {
+        if (!best ||
+            (qf_release_compare(tags[i], best, &cmp, NULL) && cmp < 0)) {
             best = tags[i];
         }
     }
@@ -172,9 +173,9 @@ static void add_patch_ids(QfUpstream *up, GBytes *input, GHashTable *subjects)
             continue;
         }
         subject = g_hash_table_lookup(subjects, f[1]);
-        g_hash_table_insert(up->patch_ids, g_strdup(f[0]),
-                            g_strdup_printf("%s %s", f[1],
-                                            subject ? subject : ""));
+        g_hash_table_insert(
+            up->patch_ids, g_strdup(f[0]),
+            g_strdup_printf("%s %s", f[1], subject ? subject : ""));
     }
 }
 
@@ -204,15 +205,16 @@ static gboolean load_patch_ids(QfUpstream *up, GError **error)
     for (gsize i = 0; lines[i]; i++) {
         char *sp = strchr(lines[i], ' ');
         if (sp) {
-            g_hash_table_insert(subjects, g_strndup(lines[i],
-                                                    (gsize)(sp - lines[i])),
+            g_hash_table_insert(subjects,
+                                g_strndup(lines[i], (gsize)(sp - lines[i])),
                                 g_strdup(sp + 1));
         }
     }
     {
-        const char *args[] = {"log", "-p", "--no-merges", "--no-color",
-                              "--no-ext-diff", "--format=commit %H", range,
-                              NULL};
+        const char *args[] = {"log",           "-p",
+                              "--no-merges",   "--no-color",
+                              "--no-ext-diff", "--format=commit %H",
+                              range,           NULL};
         log = qf_git_bytes(up->dir, args, NULL, error);
     }
     if (!log) {
@@ -282,12 +284,15 @@ static GStrv split_nul(GBytes *out)
     return (GStrv)g_ptr_array_free(g_steal_pointer(&parts), FALSE);
 }
 
-char *qf_upstream_backport(QfUpstream *up, const char *commit,
-                           GError **error)
+char *qf_upstream_backport(QfUpstream *up, const char *commit, GError **error)
 {
-    const char *args[] = {"log", "-1", "--no-show-signature",
+    const char *args[] = {"log",
+                          "-1",
+                          "--no-show-signature",
                           "--format=%H%x00%an%x00%ae%x00%aD%x00%s%x00%b",
-                          commit, "--", NULL};
+                          commit,
+                          "--",
+                          NULL};
     g_autoptr(GBytes) out = qf_git_bytes(up->dir, args, NULL, error);
     g_auto(GStrv) f = NULL;
     g_autofree char *body = NULL;
@@ -301,8 +306,7 @@ char *qf_upstream_backport(QfUpstream *up, const char *commit,
     f = split_nul(out);
     if (g_strv_length(f) < 6) {
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
-                    "upstream git %s: cannot read commit %s", up->dir,
-                    commit);
+                    "upstream git %s: cannot read commit %s", up->dir, commit);
         return NULL;
     }
     body = with_cherry_pick_line(f[5], f[0]);
@@ -324,8 +328,7 @@ char *qf_upstream_backport(QfUpstream *up, const char *commit,
 /* ---- classification ---------------------------------------------------- */
 
 /* git merge-base --is-ancestor: 1 yes, 0 no, -1 cannot tell. */
-static int git_is_ancestor(const char *dir, const char *commit,
-                           const char *of)
+static int git_is_ancestor(const char *dir, const char *commit, const char *of)
 {
     const char *args[] = {"merge-base", "--is-ancestor", commit, of, NULL};
     QfGitCall call = {.dir = dir, .args = args};
@@ -345,10 +348,9 @@ static gboolean same_release(const char *a, const char *b)
 }
 
 /* In base by git ancestry; FALSE with *@known unset when git cannot say. */
-static gboolean upstream_in_base_by_git(const QfEntry *entry,
-                                        QfUpstream *up, gboolean *known,
-                                        char **detail, char **first_release,
-                                        char **commit)
+static gboolean upstream_in_base_by_git(const QfEntry *entry, QfUpstream *up,
+                                        gboolean *known, char **detail,
+                                        char **first_release, char **commit)
 {
     const char *sha = entry->full_sha ? entry->full_sha : entry->sha12;
     g_autofree char *full = sha ? qf_git_resolve_commit(up->dir, sha) : NULL;
@@ -365,10 +367,10 @@ static gboolean upstream_in_base_by_git(const QfEntry *entry,
     }
     *known = TRUE;
     first = qf_upstream_first_release(up, full);
-    *detail = g_strdup_printf(
-        "git: %.12s is %s v%s (first released in %s)", full,
-        anc ? "an ancestor of" : "not in", up->new_version,
-        first ? first : "no release yet");
+    *detail =
+        g_strdup_printf("git: %.12s is %s v%s (first released in %s)", full,
+                        anc ? "an ancestor of" : "not in", up->new_version,
+                        first ? first : "no release yet");
     if (first && !same_release(first, entry->first_release)) {
         *first_release = g_steal_pointer(&first);
     }
@@ -376,10 +378,10 @@ static gboolean upstream_in_base_by_git(const QfEntry *entry,
     return anc == 1;
 }
 
-gboolean qf_rebase_upstream_in_base(const QfEntry *entry,
-                                    const char *version, QfUpstream *up,
-                                    char **detail, gboolean *unverified,
-                                    char **first_release, char **commit)
+gboolean qf_rebase_upstream_in_base(const QfEntry *entry, const char *version,
+                                    QfUpstream *up, char **detail,
+                                    gboolean *unverified, char **first_release,
+                                    char **commit)
 {
     g_autofree char *why = NULL;
     gboolean in_base;
@@ -396,25 +398,26 @@ gboolean qf_rebase_upstream_in_base(const QfEntry *entry,
         }
     }
     in_base = qf_entry_in_base(entry, version, unverified, &why);
-    *detail = up ? g_strdup_printf("the upstream git lacks %s; %s",
-                                   entry->sha12 ? entry->sha12 : entry->name,
-                                   why)
-                 : g_steal_pointer(&why);
+    *detail =
+        up ? g_strdup_printf("the upstream git lacks %s; %s",
+                             entry->sha12 ? entry->sha12 : entry->name, why)
+           : g_steal_pointer(&why);
     return in_base;
 }
 
 /* "hunk #1" of a one-hunk trial is hunk #@number of the real patch. */
-static char *hunk_failure_line(const char *path, const QfHunk *h,
-                               guint number, const GError *err)
+static char *hunk_failure_line(const char *path, const QfHunk *h, guint number,
+                               const GError *err)
 {
     const char *why = err ? strstr(err->message, "does not apply: ") : NULL;
 
-    why = why ? why + strlen("does not apply: ")
-              : err ? err->message : "does not apply";
+    why = why   ? why + strlen("does not apply: ")
+          : err ? err->message
+                : "does not apply";
     return g_strdup_printf("%s: hunk #%u (@@ -%u,%u +%u,%u @@, patch line "
                            "%u) does not apply: %s",
-                           path, number, h->old_start, h->old_len,
-                           h->new_start, h->new_len, h->patch_line, why);
+                           path, number, h->old_start, h->old_len, h->new_start,
+                           h->new_len, h->patch_line, why);
 }
 
 /* Apply @fp with only @hunks (borrowed) of it; the error if it fails. */
@@ -445,8 +448,7 @@ GPtrArray *qf_rebase_failing_hunks(const char *tree, const QfPatch *patch)
         const char *path = fp->new_path ? fp->new_path : fp->old_path;
 
         if (!fp->hunks || !fp->hunks->len) {
-            g_autoptr(GError) err = try_file_patch(tree, patch, fp,
-                                                   fp->hunks);
+            g_autoptr(GError) err = try_file_patch(tree, patch, fp, fp->hunks);
             if (err) {
                 g_ptr_array_add(out, g_strdup(err->message));
             }
@@ -459,9 +461,9 @@ GPtrArray *qf_rebase_failing_hunks(const char *tree, const QfPatch *patch)
             g_ptr_array_add(one, fp->hunks->pdata[i]);
             err = try_file_patch(tree, patch, fp, one);
             if (err) {
-                g_ptr_array_add(out, hunk_failure_line(
-                                         path, fp->hunks->pdata[i], i + 1,
-                                         err));
+                g_ptr_array_add(
+                    out,
+                    hunk_failure_line(path, fp->hunks->pdata[i], i + 1, err));
             }
         }
     }
@@ -488,9 +490,8 @@ QfRebaseClass qf_rebase_try_patch(const char *tree, const QfPatch *patch,
         for (guint i = 0; i < r->notes->len; i++) {
             g_ptr_array_add(notes, g_strdup(r->notes->pdata[i]));
         }
-        *detail = g_strdup(r->offset_used
-                               ? "applies with line offsets, no fuzz"
-                               : "applies as it is");
+        *detail = g_strdup(r->offset_used ? "applies with line offsets, no fuzz"
+                                          : "applies as it is");
         *result = g_steal_pointer(&r);
         return (*result)->offset_used ? QF_REBASE_OFFSET : QF_REBASE_CLEAN;
     }
@@ -615,13 +616,22 @@ static int merge_file(const QfGitFile *ours, const QfGitFile *base,
     if (write_temp(tmp, "ours", ours, &o, error) &&
         write_temp(tmp, "base", base, &b, error) &&
         write_temp(tmp, "theirs", theirs, &t, error)) {
-        const char *args[] = {"merge-file", "-p", "--diff3",
-                              "-L", labels->ours, "-L", labels->base,
-                              "-L", labels->theirs, o, b, t, NULL};
+        const char *args[] = {"merge-file",
+                              "-p",
+                              "--diff3",
+                              "-L",
+                              labels->ours,
+                              "-L",
+                              labels->base,
+                              "-L",
+                              labels->theirs,
+                              o,
+                              b,
+                              t,
+                              NULL};
         QfGitCall call = {.dir = tmp, .args = args};
 
-        if (!qf_git_call(&call, &status, merged, NULL, error) ||
-            status > 127) {
+        if (!qf_git_call(&call, &status, merged, NULL, error) || status > 127) {
             status = -1;
         }
     }
@@ -638,8 +648,8 @@ static int merge_file(const QfGitFile *ours, const QfGitFile *base,
     return status;
 }
 
-static void add_whole(QfApplyResult *r, const char *path,
-                      const QfGitFile *ours, const QfGitFile *want)
+static void add_whole(QfApplyResult *r, const char *path, const QfGitFile *ours,
+                      const QfGitFile *want)
 {
     if (!want) {
         qf_rebase_result_add(r, QF_CHANGE_DELETE, path, NULL, 0);
@@ -651,8 +661,7 @@ static void add_whole(QfApplyResult *r, const char *path,
 
 /* Both sides changed @path: merge the text, or say why it cannot be. */
 static gboolean merge_both_changed(QfApplyResult *r, const char *path,
-                                   const QfGitFile *ours,
-                                   const QfGitFile *base,
+                                   const QfGitFile *ours, const QfGitFile *base,
                                    const QfGitFile *theirs,
                                    const QfMergeLabels *labels,
                                    GPtrArray *conflicts, GError **error)
@@ -662,22 +671,30 @@ static gboolean merge_both_changed(QfApplyResult *r, const char *path,
 
     if (!ours) {
         /* Deleted (or moved) in the new base, changed by the entry. */
-        g_ptr_array_add(conflicts, g_strdup_printf(
-            "%s: deleted in %s but changed by %s; the entry's version is in "
-            "the tree", path, labels->ours, labels->theirs));
+        g_ptr_array_add(conflicts,
+                        g_strdup_printf("%s: deleted in %s but changed by %s; "
+                                        "the entry's version is in "
+                                        "the tree",
+                                        path, labels->ours, labels->theirs));
         add_whole(r, path, NULL, theirs);
         return TRUE;
     }
     if (!theirs) {
-        g_ptr_array_add(conflicts, g_strdup_printf(
-            "%s: changed in %s but deleted by %s; the new base's version "
-            "is in the tree", path, labels->ours, labels->theirs));
+        g_ptr_array_add(
+            conflicts,
+            g_strdup_printf(
+                "%s: changed in %s but deleted by %s; the new base's version "
+                "is in the tree",
+                path, labels->ours, labels->theirs));
         return TRUE;
     }
     if (!is_text(ours) || !is_text(theirs) || (base && !is_text(base))) {
-        g_ptr_array_add(conflicts, g_strdup_printf(
-            "%s: binary file or symlink changed on both sides; the new "
-            "base's version is in the tree", path));
+        g_ptr_array_add(
+            conflicts,
+            g_strdup_printf(
+                "%s: binary file or symlink changed on both sides; the new "
+                "base's version is in the tree",
+                path));
         return TRUE;
     }
     n = merge_file(ours, base, theirs, labels, &merged, error);
@@ -685,9 +702,10 @@ static gboolean merge_both_changed(QfApplyResult *r, const char *path,
         return FALSE;
     }
     if (n > 0) {
-        g_ptr_array_add(conflicts, g_strdup_printf(
-            "%s: %d conflict%s (markers in the file)", path, n,
-            n == 1 ? "" : "s"));
+        g_ptr_array_add(
+            conflicts,
+            g_strdup_printf("%s: %d conflict%s (markers in the file)", path, n,
+                            n == 1 ? "" : "s"));
     }
     qf_rebase_result_add(r, QF_CHANGE_MODIFY, path, merged,
                          ours->mode != theirs->mode &&
@@ -711,14 +729,14 @@ QfApplyResult *qf_rebase_merge3(const char *tree, GPtrArray *paths,
         g_autoptr(QfGitFile) ours = qf_rebase_read_file(tree, path);
 
         if (file_equal(ours, theirs) || file_equal(base, theirs)) {
-            continue;       /* already so, or the entry leaves it alone */
+            continue; /* already so, or the entry leaves it alone */
         }
         if (file_equal(ours, base)) {
             add_whole(r, path, ours, theirs);
             continue;
         }
-        if (!merge_both_changed(r, path, ours, base, theirs, labels,
-                                conflicts, error)) {
+        if (!merge_both_changed(r, path, ours, base, theirs, labels, conflicts,
+                                error)) {
             return NULL;
         }
     }
@@ -729,15 +747,15 @@ QfApplyResult *qf_rebase_merge3(const char *tree, GPtrArray *paths,
 
 /* What happens to one line of the file. */
 typedef struct LineEdit {
-    char *replace;          /* new text, or NULL to keep */
+    char *replace; /* new text, or NULL to keep */
     gboolean delete;
-    GPtrArray *before;      /* lines inserted before it */
-    GPtrArray *after;       /* lines inserted after it */
+    GPtrArray *before; /* lines inserted before it */
+    GPtrArray *after;  /* lines inserted after it */
 } LineEdit;
 
 typedef struct SeriesText {
-    GStrv lines;            /* without their '\n' */
-    guint n;                /* lines; the last '\n'-less piece excluded */
+    GStrv lines; /* without their '\n' */
+    guint n;     /* lines; the last '\n'-less piece excluded */
     LineEdit *edits;
 } SeriesText;
 
@@ -814,13 +832,11 @@ static gboolean edit_entry(SeriesText *t, const QfEntry *e,
 
     switch (edit->kind) {
     case QF_EDIT_DROP:
-        add_line(&t->edits[first].before, g_strdup_printf("# %s",
-                                                          edit->value));
+        add_line(&t->edits[first].before, g_strdup_printf("# %s", edit->value));
         for (guint i = first; i <= last; i++) {
             g_free(t->edits[i].replace);
-            t->edits[i].replace = g_strdup_printf("#%s%s",
-                                                  i == first ? " " : "",
-                                                  t->lines[i]);
+            t->edits[i].replace =
+                g_strdup_printf("#%s%s", i == first ? " " : "", t->lines[i]);
         }
         return TRUE;
     case QF_EDIT_SET_PATCH:
@@ -833,8 +849,8 @@ static gboolean edit_entry(SeriesText *t, const QfEntry *e,
         at = find_attribute(t, first, "patch");
         if (at < 0) {
             g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
-                        "%s:%u: %s has no patch line to remove",
-                        "series.conf", e->line, e->name);
+                        "%s:%u: %s has no patch line to remove", "series.conf",
+                        e->line, e->name);
             return FALSE;
         }
         t->edits[at].delete = TRUE;
@@ -891,7 +907,7 @@ char *qf_rebase_edit_series(const char *text, const QfSeries *series,
 
     t.lines = g_strsplit(text, "\n", -1);
     total = g_strv_length(t.lines);
-    t.n = total ? total - 1 : 0;    /* the piece after the last '\n' */
+    t.n = total ? total - 1 : 0; /* the piece after the last '\n' */
     t.edits = g_new0(LineEdit, t.n + 1);
     if (!series->base_line || series->base_line > t.n) {
         g_set_error(error, QF_ERROR, QF_ERROR_PARSE,

@@ -21,14 +21,14 @@
 
 /* What became of an entry on the new base. */
 typedef enum {
-    QF_REBASE_PENDING,      /* not reached: the rebase stopped before it */
-    QF_REBASE_IN_BASE,      /* the new base has it: nothing to carry */
-    QF_REBASE_CLEAN,        /* applies as it is: patch file kept */
-    QF_REBASE_OFFSET,       /* applies with line offsets: refreshed */
-    QF_REBASE_MERGED,       /* did not apply, three-way merge did: refreshed */
-    QF_REBASE_CONFLICT,     /* the merge conflicts: a person must resolve */
-    QF_REBASE_RESOLVED,     /* resolved by hand, --continue: refreshed */
-    QF_REBASE_UNAVAILABLE,  /* upstream row newer than the base, no patch */
+    QF_REBASE_PENDING,     /* not reached: the rebase stopped before it */
+    QF_REBASE_IN_BASE,     /* the new base has it: nothing to carry */
+    QF_REBASE_CLEAN,       /* applies as it is: patch file kept */
+    QF_REBASE_OFFSET,      /* applies with line offsets: refreshed */
+    QF_REBASE_MERGED,      /* did not apply, three-way merge did: refreshed */
+    QF_REBASE_CONFLICT,    /* the merge conflicts: a person must resolve */
+    QF_REBASE_RESOLVED,    /* resolved by hand, --continue: refreshed */
+    QF_REBASE_UNAVAILABLE, /* upstream row newer than the base, no patch */
 } QfRebaseClass;
 
 /* "in base", "clean", ... for people; "in-base", ... for the JSON. */
@@ -65,9 +65,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfRebaseItem, qf_rebase_item_free)
 typedef struct QfUpstream {
     char *dir;
     char *new_version;
-    char *new_commit;       /* tag v<new_version> */
-    char *old_commit;       /* tag v<old_version>, NULL if it has none */
-    GHashTable *patch_ids;  /* patch-id -> "sha subject", filled lazily */
+    char *new_commit;      /* tag v<new_version> */
+    char *old_commit;      /* tag v<old_version>, NULL if it has none */
+    GHashTable *patch_ids; /* patch-id -> "sha subject", filled lazily */
 } QfUpstream;
 
 /* Fails unless @dir is a git repository with the tag v<new_version>. */
@@ -94,8 +94,7 @@ char *qf_upstream_match_patch_id(QfUpstream *up, const char *patch_text,
  * A backport of upstream @commit as a stable patch file: the commit's
  * author, date and message, plus "(cherry picked from commit <sha>)".
  */
-char *qf_upstream_backport(QfUpstream *up, const char *commit,
-                           GError **error);
+char *qf_upstream_backport(QfUpstream *up, const char *commit, GError **error);
 
 /* ---- classification ---------------------------------------------------- */
 
@@ -107,10 +106,10 @@ char *qf_upstream_backport(QfUpstream *up, const char *commit,
  * *@first_release is the first release found in git when it differs from
  * the entry's.  *@commit is the full sha when @up knows the commit.
  */
-gboolean qf_rebase_upstream_in_base(const QfEntry *entry,
-                                    const char *version, QfUpstream *up,
-                                    char **detail, gboolean *unverified,
-                                    char **first_release, char **commit);
+gboolean qf_rebase_upstream_in_base(const QfEntry *entry, const char *version,
+                                    QfUpstream *up, char **detail,
+                                    gboolean *unverified, char **first_release,
+                                    char **commit);
 
 /*
  * Try @patch on @tree with fuzz 0, touching nothing.  Returns IN_BASE
@@ -131,9 +130,9 @@ GPtrArray *qf_rebase_failing_hunks(const char *tree, const QfPatch *patch);
 /* ---- three-way merge ---------------------------------------------------- */
 
 typedef struct QfMergeLabels {
-    const char *ours;       /* the new base with the series so far */
-    const char *base;       /* the old base with the series so far */
-    const char *theirs;     /* the entry */
+    const char *ours;   /* the new base with the series so far */
+    const char *base;   /* the old base with the series so far */
+    const char *theirs; /* the entry */
 } QfMergeLabels;
 
 /*
@@ -159,22 +158,22 @@ void qf_rebase_result_add(QfApplyResult *result, QfChangeKind kind,
 /* ---- series.conf -------------------------------------------------------- */
 
 typedef enum {
-    QF_EDIT_DROP,               /* comment the entry's block out, with @value */
-    QF_EDIT_SET_PATCH,          /* add "  patch @value" */
-    QF_EDIT_REMOVE_PATCH,       /* remove its "patch" line */
-    QF_EDIT_SET_FIRST_RELEASE,  /* set "  first-release @value" */
+    QF_EDIT_DROP,              /* comment the entry's block out, with @value */
+    QF_EDIT_SET_PATCH,         /* add "  patch @value" */
+    QF_EDIT_REMOVE_PATCH,      /* remove its "patch" line */
+    QF_EDIT_SET_FIRST_RELEASE, /* set "  first-release @value" */
 } QfSeriesEditKind;
 
 typedef struct QfSeriesEdit {
     QfSeriesEditKind kind;
-    const char *entry;          /* entry name */
+    const char *entry; /* entry name */
     const char *value;
 } QfSeriesEdit;
 
 typedef struct QfBasePin {
     const char *version;
-    const char *tarball;        /* NULL: keep the file's */
-    const char *sha256;         /* NULL: keep the file's */
+    const char *tarball; /* NULL: keep the file's */
+    const char *sha256;  /* NULL: keep the file's */
 } QfBasePin;
 
 /*
@@ -191,10 +190,10 @@ char *qf_rebase_edit_series(const char *text, const QfSeries *series,
 typedef struct QfRebaseReport {
     const char *old_version, *old_tarball, *old_sha256, *old_source;
     const char *new_version, *new_tarball, *new_sha256, *new_source;
-    const char *upstream;       /* the upstream git, or NULL */
-    gboolean done;              /* FALSE: stopped at @stopped */
-    const char *stopped;        /* entry name */
-    GPtrArray *items;           /* QfRebaseItem*, series order */
+    const char *upstream; /* the upstream git, or NULL */
+    gboolean done;        /* FALSE: stopped at @stopped */
+    const char *stopped;  /* entry name */
+    GPtrArray *items;     /* QfRebaseItem*, series order */
 } QfRebaseReport;
 
 char *qf_rebase_report_markdown(const QfRebaseReport *report);

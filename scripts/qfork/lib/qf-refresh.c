@@ -9,7 +9,7 @@
 
 #include "qf-git.h"
 
-#define ZERO_FROM_LINE                                                       \
+#define ZERO_FROM_LINE                                                         \
     "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\n"
 
 void qf_refresh_header_of(const QfPatch *patch, QfPatchHeader *header)
@@ -27,11 +27,24 @@ char *qf_refresh_diff(const char *dir, const char *from, const char *to,
                       GError **error)
 {
     const char *args[] = {
-        "diff", "--no-color", "--no-ext-diff", "--no-textconv",
-        "--no-renames", "--full-index", "--binary", "--unified=3",
-        "--inter-hunk-context=0", "--diff-algorithm=myers",
-        "--indent-heuristic", "--src-prefix=a/", "--dst-prefix=b/",
-        "--no-relative", from, to, "--", NULL,
+        "diff",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-renames",
+        "--full-index",
+        "--binary",
+        "--unified=3",
+        "--inter-hunk-context=0",
+        "--diff-algorithm=myers",
+        "--indent-heuristic",
+        "--src-prefix=a/",
+        "--dst-prefix=b/",
+        "--no-relative",
+        from,
+        to,
+        "--",
+        NULL,
     };
     /* Bytes as they are: a diff may end in a context line of blanks. */
     g_autoptr(GBytes) out = qf_git_bytes(dir, args, NULL, error);

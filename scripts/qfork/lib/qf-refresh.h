@@ -45,11 +45,11 @@
 
 /* What goes before the diff.  Strings are borrowed. */
 typedef struct QfPatchHeader {
-    const char *author_name;    /* NULL: a bare diff, no mail header */
+    const char *author_name; /* NULL: a bare diff, no mail header */
     const char *author_email;
     const char *date;
     const char *subject;
-    const char *body;           /* may be NULL or "" */
+    const char *body; /* may be NULL or "" */
 } QfPatchHeader;
 
 /* The header of a parsed patch file (borrowing its strings). */

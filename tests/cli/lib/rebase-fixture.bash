@@ -228,6 +228,22 @@ digest_state() {
     echo "status $(git -C "$p/qemu" status --porcelain --untracked-files=all | tr '\n' ' ')"
 }
 
+# fx_check_fresh PROJ VERSION [SOURCE]: a new tree of the pinned VERSION,
+# made by fetch-base.sh from SOURCE (default: the release tarball), takes
+# PROJ's series with `push -a` and ends with PROJ's qemu/ files and base
+# commit: the rebased tree is what `make` would make.
+fx_check_fresh() {
+    local p=$1 v=$2 fresh=$work/fresh-$2
+    mkdir "$fresh"
+    cp -r "$p/series.conf" "$p/patches" "$fresh/"
+    fx_make_tree "$fresh" "${3:-$p.fx_$v+ds.orig.tar.xz}"
+    "$QFORK" -q -s "$fresh/series.conf" push -a || fail "fresh push -a of the rebased series"
+    expect_eq "$(git -C "$fresh/qemu" rev-parse HEAD^{tree})" "$(git -C "$p/qemu" rev-parse HEAD^{tree})" \
+        "a fresh $v tree with the new series has the rebased tree's files"
+    expect_eq "$(git -C "$fresh/qemu" rev-parse refs/qfork/base)" "$(git -C "$p/qemu" rev-parse refs/qfork/base)" \
+        "and the same base commit"
+}
+
 # json_class JSON NAME: the class the report gives entry NAME.
 json_class() {
     python3 -c '
