@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "qf-bisect.h"
 #include "qfork.h"
@@ -35,6 +36,8 @@ typedef struct BisectRun {
     guint steps;                /* positions tested, earlier runs included */
     guint builds;               /* this run's builds, failed ones included */
     guint skips;
+    double build_seconds;       /* this run's successful builds */
+    double build_cpu_seconds;
     gint64 start_us;
 } BisectRun;
 
@@ -187,7 +190,23 @@ typedef struct CommandEnd {
     gboolean exited;
     int code;                   /* exit code, or the signal */
     double seconds;
+    double cpu_seconds;         /* user + system time of it and its children */
 } CommandEnd;
+
+/*
+ * CPU time of the children waited for so far: on a shared machine it
+ * says what a build cost better than the wall clock does.
+ */
+static double children_cpu_seconds(void)
+{
+    struct rusage ru;
+
+    if (getrusage(RUSAGE_CHILDREN, &ru) < 0) {
+        return 0;
+    }
+    return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+           (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 static char *output_path(BisectRun *r, const char *name)
 {
@@ -211,6 +230,7 @@ static gboolean run_in_tree(BisectRun *r, const char *const *argv,
     g_autofree char *pos = g_strdup_printf("%u", position);
     g_autofree char *ccache_base = g_path_get_dirname(tree);
     gint64 start = g_get_monotonic_time();
+    double cpu_start = children_cpu_seconds();
 
     g_subprocess_launcher_set_cwd(l, tree);
     if (!r->verbose) {
@@ -234,6 +254,7 @@ static gboolean run_in_tree(BisectRun *r, const char *const *argv,
         return FALSE;
     }
     end->seconds = seconds_since(start);
+    end->cpu_seconds = children_cpu_seconds() - cpu_start;
     end->exited = g_subprocess_get_if_exited(p);
     end->code = end->exited ? g_subprocess_get_exit_status(p)
                             : g_subprocess_get_term_sig(p);
@@ -302,7 +323,10 @@ static gboolean build_step(BisectRun *r, guint position, gboolean *built,
     how = describe_end(&end);
     if (end.exited && end.code == 0) {
         qf_print(r->ctx, "build %.1fs, ", end.seconds);
-        LOG(r, "  build ok in %.1fs", end.seconds);
+        LOG(r, "  build ok in %.1fs (cpu %.1fs)", end.seconds,
+            end.cpu_seconds);
+        r->build_seconds += end.seconds;
+        r->build_cpu_seconds += end.cpu_seconds;
         return TRUE;
     }
     *built = FALSE;
@@ -490,7 +514,9 @@ static int report(BisectRun *r)
     qf_print(r->ctx, "The tree is at %s; `qfork bisect --reset` puts it "
              "back at %s.\n", position_name(r->q, r->q->applied),
              r->state->start_top ? r->state->start_top : "the base");
-    LOG(r, "%u builds (%u skipped) in %.1fs", r->builds, r->skips, secs);
+    LOG(r, "%u builds (%u skipped) in %.1fs; successful builds took "
+        "%.1fs (cpu %.1fs)", r->builds, r->skips, secs, r->build_seconds,
+        r->build_cpu_seconds);
     return c->len == 1 ? QF_EXIT_OK : EXIT_AMBIGUOUS;
 }
 
@@ -585,12 +611,31 @@ static gboolean load_search(BisectRun *r, GError **error)
     return TRUE;
 }
 
+/* @argv as one would type it: words with spaces or quotes are quoted. */
+static char *shell_words(char **argv)
+{
+    GString *s = g_string_new(NULL);
+
+    for (gsize i = 0; argv[i]; i++) {
+        gboolean plain = *argv[i] && strspn(argv[i],
+                                            "abcdefghijklmnopqrstuvwxyz"
+                                            "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_./=:,+@%") ==
+                                         strlen(argv[i]);
+        g_autofree char *quoted = plain ? NULL : g_shell_quote(argv[i]);
+
+        g_string_append_printf(s, "%s%s", i ? " " : "",
+                               plain ? argv[i] : quoted);
+    }
+    return g_string_free(s, FALSE);
+}
+
 static void announce(BisectRun *r, gboolean resumed)
 {
     guint good = qf_bisect_good(r->search), bad = qf_bisect_bad(r->search);
     g_autofree char *from = describe_position(r->q, good);
     g_autofree char *to = describe_position(r->q, bad);
-    g_autofree char *test = g_strjoinv(" ", r->state->test);
+    g_autofree char *test = shell_words(r->state->test);
     g_autoptr(GArray) c = qf_bisect_candidates(r->search);
     guint n = bad - good;
 
