@@ -54,11 +54,19 @@ ok "the series' binary lists arm-smmuv3 ril="
 # beside it, as series paths are relative to the series file.
 work=$(mktemp -d "${TMPDIR:-/tmp}/bisect-real-XXXXXX")
 combined=$work/series.conf
+# Whatever happens, qemu/ and its binary end as they were: other tests
+# (tests/qemu/) use them.
+stale_build=
 finish() {
     local rc=$?
     if [ -e "$tree/.git/qfork/bisect/state" ]; then
         echo "cleaning up: qfork bisect --reset"
         "$QFORK" -s "$combined" -C "$tree" bisect --reset || true
+    fi
+    if [ -n "$stale_build" ]; then
+        echo "cleaning up: rebuilding $qemu"
+        "$top/scripts/build-qemu.sh" "$tree" >"$work/rebuild.log" 2>&1 ||
+            { tail -n 20 "$work/rebuild.log"; echo "warning: the rebuild failed"; }
     fi
     rm -rf "$work"
     exit $rc
@@ -81,6 +89,7 @@ run_make() {
 }
 
 echo "bisect: good $start_top, bad $last_entry"
+stale_build=yes
 start=$(date +%s)
 rc=0
 out=$(run_make bisect GOOD="$start_top" BAD="$last_entry" \
@@ -114,5 +123,6 @@ start=$(date +%s)
 "$top/scripts/build-qemu.sh" "$tree" >"$work/rebuild.log" 2>&1 ||
     { cat "$work/rebuild.log"; fail "rebuilding after the reset failed"; }
 echo "figures: rebuild after the reset $(($(date +%s) - start))s"
+stale_build=
 has_ril || fail "the rebuilt binary lacks ril"
 ok "the rebuilt binary lists ril= again"
