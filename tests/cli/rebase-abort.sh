@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # qfork rebase --abort puts series.conf, base.lock, patches/ and qemu/
 # (files, HEAD, refs) back exactly as before the rebase: from a stop on a
-# conflict with a half-done resolution, and from a rebase interrupted
-# between entries.  Then the same rebase still runs to the end.
+# conflict with a half-done resolution, from a rebase interrupted between
+# entries, and from a failure halfway through installing the results.
+# Then the same rebase still runs to the end.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/rebase-fixture.bash"
 
@@ -52,6 +53,22 @@ run_qfork 1 rebase --continue
 expect_in "Stopped at 5 conflict" "--continue resumes the interrupted rebase"
 run_qfork 0 rebase --abort
 expect_eq "$(digest_state "$p")" "$before" "abort after an interruption restores everything"
+
+# ---- a failure while installing the results: --abort still restores
+# patches/ (the new offset patch cannot be written over a directory put
+# in its place; the merged patch is already removed by then)
+run_qfork 1 $(fx_rebase_args "$p" 1.1)
+rm patches/0002-offset.patch
+mkdir patches/0002-offset.patch
+sed -i -e '/^<<<<<<< /,/^>>>>>>> /c\
+resolved' qemu/src/conflict.c
+run_qfork 1 rebase --continue
+expect_in "installing the results failed (\`qfork rebase --abort\` puts everything back)" "a failed install says how to undo it"
+expect_in "0002-offset.patch" "and names the file"
+[ ! -e patches/0001-merged.patch ] || fail "the install had not started"
+ok "the install was half done"
+run_qfork 0 rebase --abort
+expect_eq "$(digest_state "$p")" "$before" "abort after a failed install restores series.conf, base.lock, patches/ and the tree"
 
 # ---- after all that the rebase still works
 run_qfork 1 $(fx_rebase_args "$p" 1.1)

@@ -68,8 +68,7 @@ static const QfPatchHeader test_header = {
             "<joerg@example.com>\n",
 };
 
-/* ---- refresh --------------------------------------------------------------
- */
+/* ---- refresh ------------------------------------------------------------- */
 
 static void test_refresh_layout(void)
 {
@@ -199,8 +198,7 @@ static void test_refresh_binary(void)
     fx_binary_clear(&b);
 }
 
-/* ---- classification of a patch on a tree ----------------------------------
- */
+/* ---- classification of a patch on a tree --------------------------------- */
 
 /* A patch changing @file's line @at to @text, made by git on @n lines. */
 static QfPatch *line_patch(const char *file, guint n, guint at,
@@ -310,8 +308,7 @@ static void test_failing_hunks(void)
     fx_rm_rf(tree);
 }
 
-/* ---- three-way merge --------------------------------------------------------
- */
+/* ---- three-way merge ----------------------------------------------------- */
 
 static QfGitFile *text_file(const char *text)
 {

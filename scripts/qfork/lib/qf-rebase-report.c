@@ -42,7 +42,7 @@ char *qf_rebase_report_counts(GPtrArray *items)
     return g_string_free(s, FALSE);
 }
 
-/* ---- Markdown ----------------------------------------------------------- */
+/* ---- Markdown ------------------------------------------------------------ */
 
 /* Table cell text: no '|' or newline can break the row. */
 static void append_cell(GString *out, const char *s)
@@ -203,7 +203,7 @@ char *qf_rebase_report_markdown(const QfRebaseReport *r)
     return g_string_free(out, FALSE);
 }
 
-/* ---- JSON --------------------------------------------------------------- */
+/* ---- JSON ---------------------------------------------------------------- */
 
 static void json_str(GString *out, const char *s)
 {

@@ -48,6 +48,7 @@ typedef struct Run {
     GPtrArray *items; /* QfRebaseItem*, one per series entry */
     QfUpstream *up;
     GHashTable *chain; /* entry name -> ChainStep*, lazily */
+    gint64 started;    /* seconds since the epoch */
 } Run;
 
 static void chain_step_free(ChainStep *s)
@@ -82,6 +83,28 @@ static void say(const Run *run, const char *fmt, ...)
     run->opts->say(run->opts->say_data, line);
 }
 
+/*
+ * "==> [1m05s] what": the build pipeline's banner, timed from the start of
+ * the `make` run ($PIPELINE_START) when there is one, else of this one.
+ */
+static void banner(const Run *run, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void banner(const Run *run, const char *fmt, ...)
+{
+    const char *env = g_getenv("PIPELINE_START");
+    gint64 start = env ? g_ascii_strtoll(env, NULL, 10) : 0;
+    gint64 secs;
+    g_autofree char *what = NULL;
+    va_list ap;
+
+    secs =
+        g_get_real_time() / G_USEC_PER_SEC - (start > 0 ? start : run->started);
+    va_start(ap, fmt);
+    what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    say(run, "==> [%" G_GINT64_FORMAT "m%02" G_GINT64_FORMAT "s] %s", secs / 60,
+        secs % 60, what);
+}
+
 static char *state_path(const Run *run, const char *name)
 {
     return g_build_filename(run->state_dir, name, NULL);
@@ -109,7 +132,7 @@ static gboolean state_save(Run *run, GError **error)
     return g_key_file_save_to_file(run->state, path, error);
 }
 
-/* ---- files -------------------------------------------------------------- */
+/* ---- files --------------------------------------------------------------- */
 
 static gboolean rm_rf(const char *path, GError **error)
 {
@@ -250,6 +273,9 @@ static gboolean restore_one(const char *backup, const char *series_dir,
     if (same_file(saved, live)) {
         return TRUE;
     }
+    if (!g_file_test(live, G_FILE_TEST_IS_REGULAR) && !rm_rf(live, error)) {
+        return FALSE;
+    }
     return copy_file(saved, live, error);
 }
 
@@ -287,7 +313,7 @@ static gboolean restore_backup(Run *run, const char *series_dir, GError **error)
     return TRUE;
 }
 
-/* ---- git in the tree ---------------------------------------------------- */
+/* ---- git in the tree ----------------------------------------------------- */
 
 static gboolean tree_git(const Run *run, const char *const *args,
                          GError **error)
@@ -456,8 +482,7 @@ static gboolean write_report(Run *run, gboolean done, const char *stopped,
            g_file_set_contents(json_path, json, -1, error);
 }
 
-/* ---- the old series on the old base ---------------------------------------
- */
+/* ---- the old series on the old base -------------------------------------- */
 
 static gboolean chain_materialize(Run *run, const char *scratch,
                                   const char *old_base, GPtrArray *paths,
@@ -579,8 +604,7 @@ static gboolean chain_build(Run *run, GError **error)
     return ok;
 }
 
-/* ---- one entry ------------------------------------------------------------
- */
+/* ---- one entry ----------------------------------------------------------- */
 
 typedef enum { STEP_OK, STEP_STOP, STEP_ERROR } StepResult;
 
@@ -1086,8 +1110,7 @@ static gboolean walk(Run *run, guint from, gboolean *stopped, GError **error)
     return install_results(run, error);
 }
 
-/* ---- the end --------------------------------------------------------------
- */
+/* ---- the end ------------------------------------------------------------- */
 
 static void add_edit(GArray *edits, QfSeriesEditKind kind, const char *entry,
                      const char *value)
@@ -1173,11 +1196,15 @@ static gboolean install_results(Run *run, GError **error)
     g_autofree char *prefix = st(run, "report");
     g_autofree char *version = st(run, "new-version");
 
-    if (!series_text || !install_patch_files(run, error) ||
-        !copy_file(lock, lock_to, error) ||
+    /* The report first: failing to write it changes nothing yet. */
+    if (!series_text || !write_report(run, TRUE, NULL, error)) {
+        return FALSE;
+    }
+    if (!install_patch_files(run, error) || !copy_file(lock, lock_to, error) ||
         !g_file_set_contents(run->series->path, series_text, -1, error) ||
-        !write_report(run, TRUE, NULL, error) ||
         !drop_rebase_refs(run, error)) {
+        g_prefix_error(error, "installing the results failed (`qfork rebase "
+                              "--abort` puts everything back): ");
         return FALSE;
     }
     counts = qf_rebase_report_counts(run->items);
@@ -1193,8 +1220,7 @@ static gboolean install_results(Run *run, GError **error)
     return TRUE;
 }
 
-/* ---- start ----------------------------------------------------------------
- */
+/* ---- start --------------------------------------------------------------- */
 
 static gboolean check_version(const char *v, GError **error)
 {
@@ -1324,7 +1350,7 @@ static char *upstream_dir(Run *run, GError **error)
         g_autofree char *err = NULL;
         int status;
 
-        say(run, "==> cloning the upstream git %s (once)", given);
+        banner(run, "rebase: cloning the upstream git %s (once)", given);
         if (!qf_git_call(&call, &status, NULL, &err, error)) {
             return NULL;
         }
@@ -1402,7 +1428,7 @@ static gboolean import_new_base(Run *run, GError **error)
     g_autofree char *lock = state_path(run, "base.lock");
     g_autofree char *source = read_lock_value(lock, "source");
 
-    say(run, "==> rebase: bringing the new base commit into %s", run->dir);
+    banner(run, "rebase: bringing the new base commit into %s", run->dir);
     if (!tree_git(run, fetch, error)) {
         return FALSE;
     }
@@ -1439,8 +1465,8 @@ static gboolean move_tree(Run *run, GError **error)
         const char *save[] = {"update-ref", REF_ORIG_HEAD, head, NULL};
         const char *reset[] = {"reset", "--quiet", "--hard", new_base, NULL};
         const char *set[] = {"update-ref", QF_BASE_REF, new_base, NULL};
-        say(run, "==> rebase: moving %s to QEMU %s", run->dir,
-            run->opts->version);
+        banner(run, "rebase: moving %s to QEMU %s", run->dir,
+               run->opts->version);
         return tree_git(run, save, error) && tree_git(run, reset, error) &&
                tree_git(run, set, error);
     }
@@ -1549,6 +1575,7 @@ static gboolean run_open(Run *run, const QfSeries *series, QfTree *tree,
     run->dir = qf_tree_dir(tree);
     run->state_dir = g_build_filename(qf_tree_state_dir(tree), "rebase", NULL);
     run->state = g_key_file_new();
+    run->started = g_get_real_time() / G_USEC_PER_SEC;
     return TRUE;
 }
 
@@ -1615,15 +1642,14 @@ gboolean qf_rebase_start(const QfSeries *series, QfTree *tree,
         return FALSE;
     }
     items_init(&run);
-    say(&run, "==> rebase: walking the series (%u entries) on QEMU %s",
-        series->entries->len, opts->version);
+    banner(&run, "rebase: walking the series (%u entries) on QEMU %s",
+           series->entries->len, opts->version);
     ok = walk(&run, 0, stopped, error);
     run_clear(&run);
     return ok;
 }
 
-/* ---- continue and abort ---------------------------------------------------
- */
+/* ---- continue and abort -------------------------------------------------- */
 
 static gboolean load_state(Run *run, GError **error)
 {

@@ -17,7 +17,7 @@
 #include "qf-queue.h"
 #include "qf-refresh.h"
 
-/* ---- classes ------------------------------------------------------------ */
+/* ---- classes ------------------------------------------------------------- */
 
 static const struct {
     const char *name;
@@ -85,7 +85,7 @@ void qf_rebase_item_free(QfRebaseItem *item)
     g_free(item);
 }
 
-/* ---- upstream git ------------------------------------------------------- */
+/* ---- upstream git -------------------------------------------------------- */
 
 QfUpstream *qf_upstream_open(const char *dir, const char *old_version,
                              const char *new_version, GError **error)
@@ -325,7 +325,7 @@ char *qf_upstream_backport(QfUpstream *up, const char *commit, GError **error)
     return qf_refresh_format(&h, diff);
 }
 
-/* ---- classification ---------------------------------------------------- */
+/* ---- classification ------------------------------------------------------ */
 
 /* git merge-base --is-ancestor: 1 yes, 0 no, -1 cannot tell. */
 static int git_is_ancestor(const char *dir, const char *commit, const char *of)
@@ -507,7 +507,7 @@ QfRebaseClass qf_rebase_try_patch(const char *tree, const QfPatch *patch,
     return QF_REBASE_CONFLICT;
 }
 
-/* ---- three-way merge ---------------------------------------------------- */
+/* ---- three-way merge ----------------------------------------------------- */
 
 static void change_free(gpointer p)
 {
@@ -743,7 +743,7 @@ QfApplyResult *qf_rebase_merge3(const char *tree, GPtrArray *paths,
     return g_steal_pointer(&r);
 }
 
-/* ---- series.conf -------------------------------------------------------- */
+/* ---- series.conf --------------------------------------------------------- */
 
 /* What happens to one line of the file. */
 typedef struct LineEdit {
