@@ -638,8 +638,8 @@ static char *comparable_diff(const char *text)
     GString *out = g_string_new(NULL);
 
     for (gsize i = 0; lines[i]; i++) {
-        if (g_str_equal(lines[i], "-- ")) {
-            break;
+        if (g_str_equal(lines[i], "-- ") || (!lines[i + 1] && !*lines[i])) {
+            break; /* a signature, or the piece after the last newline */
         }
         if (!g_str_has_prefix(lines[i], "index ")) {
             g_string_append_printf(out, "%s\n", lines[i]);
