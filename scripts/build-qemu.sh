@@ -25,6 +25,24 @@ targets=(
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$(dirname "$tree")}
 export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 
+# The +ds tarball ships no option ROMs, so virtio-net-pci & co. fail on
+# efi-virtio.rom.  A binary run from its build tree searches its firmware
+# path inside qemu-bundle/ (the relocatable install), never in /usr: make
+# that directory Debian's ipxe-qemu ROMs, as Debian's own qemu package
+# does.  QEMU's numa-test needs this too.
+link_option_roms() {
+    local roms=/usr/lib/ipxe/qemu fwpath fwdir
+    [ -d "$roms" ] || { note "no $roms (Debian package ipxe-qemu): virtio-net-pci will lack its ROM"; return 0; }
+    fwpath=$(sed -n 's/^#define CONFIG_QEMU_FIRMWAREPATH "\([^"]*\)".*/\1/p' "$build/config-host.h")
+    [ -n "$fwpath" ] || return 0
+    fwdir=$build/qemu-bundle$fwpath
+    if [ -e "$fwdir" ] && [ ! -L "$fwdir" ]; then
+        return 0        # the build made it itself: leave it alone
+    fi
+    mkdir -p "$(dirname "$fwdir")"
+    ln -sfn "$roms" "$fwdir"
+}
+
 banner "build: ninja -j${JOBS:-2} ${targets[*]}"
 log=$build/grace-build.log
 start=$(date +%s)
@@ -50,6 +68,7 @@ if [ "$rc" -ne 0 ]; then
     grep -n -A20 '^FAILED' "$log" | head -n 60 >&2 || tail -n 40 "$log" >&2
     die "QEMU build failed (full log: qemu/build/grace-build.log)"
 fi
+link_option_roms
 hits=$(ccache --print-stats 2>/dev/null | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 } END { print h + 0 }') || true
 note "built in $(($(date +%s) - start))s; ccache hits this build: $(( ${hits:-0} - ${ccache_before:-0} ))"
 note "$("$build/qemu-system-aarch64" --version | head -n 1)"

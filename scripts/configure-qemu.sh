@@ -37,9 +37,6 @@ opts=(
     --enable-pixman
     --enable-cap-ng
     --disable-docs
-    # Debian's ipxe-qemu ROMs (the +ds tarball has none): virtio-net-pci
-    # and friends then work out of the box, as in QEMU's numa-test.
-    --firmwarepath=share/qemu-firmware:/usr/lib/ipxe/qemu
 )
 if [ "$(uname -m)" = aarch64 ]; then
     opts+=(--enable-kvm)
