@@ -1,13 +1,16 @@
 /*
- * qfork: running git for the rebase and patch refresh code.
+ * qfork: running git.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qf-git.h"
 
 #include <gio/gio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 
 #include "qf-error.h"
 
@@ -29,7 +32,33 @@ static const char *const unset_vars[] = {
     "GIT_CONFIG_COUNT",
 };
 
-static GSubprocessLauncher *launcher_for(const QfGitCall *call)
+/* What the child needs to know between fork and exec. */
+typedef struct ChildSetup {
+    pid_t parent;
+    gboolean own_group;
+} ChildSetup;
+
+/*
+ * Runs in the child between fork and exec.  PR_SET_PDEATHSIG makes git
+ * die with a killed qfork; the getppid() check covers a qfork that died
+ * before the prctl.
+ */
+static void child_setup(gpointer data)
+{
+    const ChildSetup *setup = data;
+
+    if (setup->own_group) {
+        setpgid(0, 0);
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != setup->parent) {
+        _exit(127);
+    }
+}
+
+/* @setup must live until the spawn: it is read in the child. */
+static GSubprocessLauncher *launcher_for(const QfGitCall *call,
+                                         ChildSetup *setup)
 {
     GSubprocessFlags flags =
         G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE;
@@ -51,34 +80,56 @@ static GSubprocessLauncher *launcher_for(const QfGitCall *call)
         g_subprocess_launcher_setenv(l, "GIT_CONFIG_NOSYSTEM", "1", TRUE);
         g_subprocess_launcher_setenv(l, "GIT_CONFIG_GLOBAL", "/dev/null", TRUE);
     }
+    if (call->flags & QF_GIT_LITERAL_PATHS) {
+        g_subprocess_launcher_setenv(l, "GIT_LITERAL_PATHSPECS", "1", TRUE);
+    }
     for (gsize i = 0; call->env && call->env[i]; i++) {
         g_auto(GStrv) kv = g_strsplit(call->env[i], "=", 2);
         g_subprocess_launcher_setenv(l, kv[0], kv[1] ? kv[1] : "", TRUE);
     }
+    g_subprocess_launcher_set_child_setup(l, child_setup, setup, NULL);
     return l;
+}
+
+/* "git", the trust in @dir, then @args; the strings are owned. */
+static GPtrArray *git_argv(const QfGitCall *call)
+{
+    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+
+    g_ptr_array_add(argv, g_strdup("git"));
+    if (call->dir) {
+        g_autofree char *real = realpath(call->dir, NULL);
+        /*
+         * A tarball extracted as root keeps the archive's owner, and git
+         * refuses a repository owned by someone else.  qfork was pointed
+         * at this one: say so on the command line rather than in anyone's
+         * config, and for this repository only.
+         */
+        g_ptr_array_add(argv, g_strdup("-c"));
+        g_ptr_array_add(argv, g_strdup_printf("safe.directory=%s",
+                                              real ? real : call->dir));
+    }
+    for (gsize i = 0; call->args[i]; i++) {
+        g_ptr_array_add(argv, g_strdup(call->args[i]));
+    }
+    g_ptr_array_add(argv, NULL);
+    return argv;
 }
 
 gboolean qf_git_call(const QfGitCall *call, int *status, GBytes **out,
                      char **err, GError **error)
 {
-    g_autoptr(GSubprocessLauncher) l = launcher_for(call);
-    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    ChildSetup setup = {
+        .parent = getpid(),
+        .own_group = !(call->flags & QF_GIT_INTERRUPTIBLE),
+    };
+    g_autoptr(GSubprocessLauncher) l = launcher_for(call, &setup);
+    g_autoptr(GPtrArray) argv = git_argv(call);
     g_autoptr(GSubprocess) proc = NULL;
     g_autoptr(GBytes) o = NULL;
     g_autoptr(GBytes) e = NULL;
     g_autoptr(GError) local = NULL;
 
-    g_ptr_array_add(argv, (char *)"git");
-    /*
-     * Trees extracted as root keep the archive's owner, which git refuses
-     * unless told; qfork only runs git on trees it was pointed at.
-     */
-    g_ptr_array_add(argv, (char *)"-c");
-    g_ptr_array_add(argv, (char *)"safe.directory=*");
-    for (gsize i = 0; call->args[i]; i++) {
-        g_ptr_array_add(argv, (char *)call->args[i]);
-    }
-    g_ptr_array_add(argv, NULL);
     proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata,
                                         &local);
     if (!proc ||
@@ -102,7 +153,7 @@ gboolean qf_git_call(const QfGitCall *call, int *status, GBytes **out,
     return TRUE;
 }
 
-static GBytes *git_checked(const QfGitCall *call, GError **error)
+GBytes *qf_git_run(const QfGitCall *call, GError **error)
 {
     g_autoptr(GBytes) out = NULL;
     g_autofree char *err = NULL;
@@ -113,7 +164,7 @@ static GBytes *git_checked(const QfGitCall *call, GError **error)
     }
     if (status != 0) {
         g_autofree char *cmd = g_strjoinv(" ", (char **)call->args);
-        if (call->flags & QF_GIT_QUIET_ERRORS || !*err) {
+        if (!*g_strstrip(err)) {
             g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
                         "git %s failed (exit %d)", cmd, status);
         } else {
@@ -125,18 +176,9 @@ static GBytes *git_checked(const QfGitCall *call, GError **error)
     return g_steal_pointer(&out);
 }
 
-GBytes *qf_git_bytes(const char *dir, const char *const *args, GBytes *input,
-                     GError **error)
+char *qf_git_run_text(const QfGitCall *call, GError **error)
 {
-    QfGitCall call = {.dir = dir, .args = args, .input = input};
-
-    return git_checked(&call, error);
-}
-
-char *qf_git_text(const char *dir, const char *const *args, GBytes *input,
-                  GError **error)
-{
-    g_autoptr(GBytes) out = qf_git_bytes(dir, args, input, error);
+    g_autoptr(GBytes) out = qf_git_run(call, error);
     gsize len;
     const char *p;
 
@@ -145,6 +187,22 @@ char *qf_git_text(const char *dir, const char *const *args, GBytes *input,
     }
     p = g_bytes_get_data(out, &len);
     return g_strchomp(g_strndup(p ? p : "", len));
+}
+
+GBytes *qf_git_bytes(const char *dir, const char *const *args, GBytes *input,
+                     GError **error)
+{
+    QfGitCall call = {.dir = dir, .args = args, .input = input};
+
+    return qf_git_run(&call, error);
+}
+
+char *qf_git_text(const char *dir, const char *const *args, GBytes *input,
+                  GError **error)
+{
+    QfGitCall call = {.dir = dir, .args = args, .input = input};
+
+    return qf_git_run_text(&call, error);
 }
 
 gboolean qf_git_ok(const char *dir, const char *const *args, GError **error)
@@ -176,8 +234,7 @@ static GHashTable *list_blobs(const char *dir, const char *commit,
                               GPtrArray *paths, GError **error)
 {
     g_autoptr(GPtrArray) args = g_ptr_array_new();
-    const char *env[] = {"GIT_LITERAL_PATHSPECS=1", NULL};
-    QfGitCall call = {.dir = dir, .env = env};
+    QfGitCall call = {.dir = dir, .flags = QF_GIT_LITERAL_PATHS};
     g_autoptr(GBytes) out = NULL;
     GHashTable *blobs =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -194,7 +251,7 @@ static GHashTable *list_blobs(const char *dir, const char *commit,
     }
     g_ptr_array_add(args, NULL);
     call.args = (const char *const *)args->pdata;
-    out = git_checked(&call, error);
+    out = qf_git_run(&call, error);
     if (!out) {
         g_hash_table_unref(blobs);
         return NULL;

@@ -1,11 +1,18 @@
 /*
- * qfork: running git for the rebase and patch refresh code.
+ * qfork: running git.  Every git child of qfork goes through here.
  *
- * git runs as a child with an argv array (no shell), LC_ALL=C, without
- * the GIT_DIR family of variables, and - unless QF_GIT_USER_CONFIG is
- * given - without the user's and the system's configuration: output that
- * ends up in patch files must not depend on who runs the command
- * (diff.noprefix, color.ui, diff.algorithm, core.abbrev...).
+ * git runs with an argv array (no shell), LC_ALL=C, without the GIT_DIR
+ * family of variables, trusting (safe.directory) only the repository it
+ * is run in, and - unless QF_GIT_USER_CONFIG is given - without the
+ * user's and the system's configuration: what ends up in commits and
+ * patch files must not depend on who runs the command (core.autocrlf
+ * would change the base commit's blobs; diff.noprefix, color.ui,
+ * diff.algorithm, core.abbrev... the refreshed patches).
+ *
+ * The child runs in its own process group, so that a terminal's Ctrl-C
+ * reaches qfork only and qfork decides what an interrupt means (finish
+ * the entry, then stop), and it dies with qfork, so that no orphan keeps
+ * changing a tree while the next qfork recovers it.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -16,12 +23,17 @@
 
 typedef enum {
     QF_GIT_DEFAULT = 0,
-    QF_GIT_USER_CONFIG = 1 << 0,  /* keep ~/.gitconfig (proxies, URLs) */
-    QF_GIT_QUIET_ERRORS = 1 << 1, /* a failure's message omits stderr */
+    QF_GIT_USER_CONFIG = 1 << 0,   /* keep ~/.gitconfig (proxies, URLs) */
+    QF_GIT_LITERAL_PATHS = 1 << 1, /* pathspecs are file names, not globs */
+    /*
+     * Stay in qfork's process group: Ctrl-C stops this git too.  For a
+     * download that nothing depends on half done (a clone).
+     */
+    QF_GIT_INTERRUPTIBLE = 1 << 2,
 } QfGitFlags;
 
 typedef struct QfGitCall {
-    const char *dir;         /* working directory */
+    const char *dir;         /* working directory (the repository), or NULL */
     const char *const *args; /* after "git", NULL-terminated */
     GBytes *input;           /* stdin, or NULL */
     const char *const *env;  /* extra "NAME=VALUE", or NULL */
@@ -37,9 +49,13 @@ gboolean qf_git_call(const QfGitCall *call, int *status, GBytes **out,
                      char **err, GError **error);
 
 /* stdout of a git that must succeed; the error carries its stderr. */
+GBytes *qf_git_run(const QfGitCall *call, GError **error);
+/* Like qf_git_run(), as a string with trailing whitespace removed. */
+char *qf_git_run_text(const QfGitCall *call, GError **error);
+
+/* The same for the common case: no environment, no flags. */
 GBytes *qf_git_bytes(const char *dir, const char *const *args, GBytes *input,
                      GError **error);
-/* Like qf_git_bytes(), as a string with trailing whitespace removed. */
 char *qf_git_text(const char *dir, const char *const *args, GBytes *input,
                   GError **error);
 gboolean qf_git_ok(const char *dir, const char *const *args, GError **error);

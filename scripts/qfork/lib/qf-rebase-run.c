@@ -1346,7 +1346,8 @@ static char *upstream_dir(Run *run, GError **error)
     clone = state_path(run, "upstream.git");
     {
         const char *args[] = {"clone", "--bare", "--quiet", given, clone, NULL};
-        QfGitCall call = {.args = args, .flags = QF_GIT_USER_CONFIG};
+        QfGitCall call = {.args = args,
+                          .flags = QF_GIT_USER_CONFIG | QF_GIT_INTERRUPTIBLE};
         g_autofree char *err = NULL;
         int status;
 

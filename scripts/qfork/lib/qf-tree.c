@@ -7,15 +7,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <gio/gio.h>
 #include <glib/gstdio.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/file.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "qf-error.h"
+#include "qf-git.h"
 #include "qf-state.h"
 
 /*
@@ -53,150 +51,7 @@ void qf_tree_commit_free(QfTreeCommit *commit)
     g_free(commit);
 }
 
-/* ---- running git ------------------------------------------------------ */
-
-/*
- * Runs in the child between fork and exec.  Its own process group keeps a
- * terminal's Ctrl-C away from git: qfork decides what an interrupt means
- * (finish the entry, then stop).  PR_SET_PDEATHSIG makes a git child die
- * with a killed qfork, so no orphan keeps changing the tree while the
- * next qfork recovers it.
- */
-static void git_child_setup(gpointer data)
-{
-    pid_t parent = (pid_t)GPOINTER_TO_INT(data);
-
-    setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent) {
-        _exit(127);
-    }
-}
-
-typedef enum {
-    GIT_NONE = 0,
-    GIT_LITERAL_PATHS = 1 << 0,   /* pathspecs are file names, not globs */
-} GitFlags;
-
-static const char *const git_env_unset[] = {
-    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_PREFIX", "GIT_NAMESPACE",
-    "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES",
-};
-
-static char *format_argv(const char *const *argv)
-{
-    g_autofree char *joined = g_strjoinv(" ", (char **)argv);
-    return g_steal_pointer(&joined);
-}
-
-/*
- * Run `git ARGS` in @dir, feeding @input (may be NULL) on stdin, with
- * @env ("NAME=VALUE" strings, may be NULL) added to the environment.
- * Returns stdout; on failure the error carries git's stderr.
- */
-static GBytes *git_run_full(const char *dir, const char *const *args,
-                            GBytes *input, const char *const *env,
-                            GitFlags flags, GError **error)
-{
-    GSubprocessFlags sflags =
-        G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE;
-    g_autoptr(GSubprocessLauncher) launcher = NULL;
-    g_autoptr(GSubprocess) proc = NULL;
-    g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GBytes) out = NULL;
-    g_autoptr(GBytes) err = NULL;
-    g_autoptr(GError) local = NULL;
-    g_autofree char *real = realpath(dir, NULL);
-
-    if (input) {
-        sflags |= G_SUBPROCESS_FLAGS_STDIN_PIPE;
-    }
-    launcher = g_subprocess_launcher_new(sflags);
-    g_subprocess_launcher_set_cwd(launcher, dir);
-    for (gsize i = 0; i < G_N_ELEMENTS(git_env_unset); i++) {
-        g_subprocess_launcher_unsetenv(launcher, git_env_unset[i]);
-    }
-    /*
-     * The user's and the system's git configuration stay out: a global
-     * core.autocrlf would change the base commit's blobs, hence its id.
-     */
-    g_subprocess_launcher_setenv(launcher, "GIT_CONFIG_NOSYSTEM", "1", TRUE);
-    g_subprocess_launcher_setenv(launcher, "GIT_CONFIG_GLOBAL", "/dev/null",
-                                 TRUE);
-    g_subprocess_launcher_setenv(launcher, "LC_ALL", "C", TRUE);
-    g_subprocess_launcher_setenv(launcher, "GIT_TERMINAL_PROMPT", "0", TRUE);
-    if (flags & GIT_LITERAL_PATHS) {
-        g_subprocess_launcher_setenv(launcher, "GIT_LITERAL_PATHSPECS", "1",
-                                     TRUE);
-    }
-    for (gsize i = 0; env && env[i]; i++) {
-        g_auto(GStrv) kv = g_strsplit(env[i], "=", 2);
-        g_subprocess_launcher_setenv(launcher, kv[0], kv[1] ? kv[1] : "",
-                                     TRUE);
-    }
-    g_subprocess_launcher_set_child_setup(
-        launcher, git_child_setup, GINT_TO_POINTER((int)getpid()), NULL);
-
-    g_ptr_array_add(argv, g_strdup("git"));
-    /*
-     * A tarball extracted as root keeps the archive's owner, and git
-     * refuses a repository owned by someone else.  The tree is ours:
-     * say so on the command line rather than in anyone's config.
-     */
-    g_ptr_array_add(argv, g_strdup("-c"));
-    g_ptr_array_add(argv, g_strdup_printf("safe.directory=%s",
-                                          real ? real : dir));
-    for (gsize i = 0; args[i]; i++) {
-        g_ptr_array_add(argv, g_strdup(args[i]));
-    }
-    g_ptr_array_add(argv, NULL);
-
-    proc = g_subprocess_launcher_spawnv(
-        launcher, (const char *const *)argv->pdata, &local);
-    if (!proc ||
-        !g_subprocess_communicate(proc, input, NULL, &out, &err, &local)) {
-        g_autofree char *cmd = format_argv(args);
-        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot run git %s: %s",
-                    cmd, local->message);
-        return NULL;
-    }
-    if (!g_subprocess_get_successful(proc)) {
-        g_autofree char *cmd = format_argv(args);
-        gsize len;
-        const char *data = g_bytes_get_data(err, &len);
-        g_autofree char *msg = len ? g_strndup(data, len) : g_strdup("");
-        g_set_error(error, QF_ERROR, QF_ERROR_FAILED, "git %s failed: %s",
-                    cmd, *g_strstrip(msg) ? msg : "(no message)");
-        return NULL;
-    }
-    return g_steal_pointer(&out);
-}
-
-/* stdout of git as a string, trailing whitespace removed. */
-static char *git_output(const char *dir, const char *const *args,
-                        GBytes *input, const char *const *env,
-                        GitFlags flags, GError **error)
-{
-    g_autoptr(GBytes) out = git_run_full(dir, args, input, env, flags, error);
-
-    gsize len;
-    const char *data;
-
-    if (!out) {
-        return NULL;
-    }
-    data = g_bytes_get_data(out, &len);
-    return g_strchomp(len ? g_strndup(data, len) : g_strdup(""));
-}
-
-static gboolean git_run(const char *dir, const char *const *args,
-                        GError **error)
-{
-    g_autoptr(GBytes) out = git_run_full(dir, args, NULL, NULL, GIT_NONE,
-                                         error);
-    return out != NULL;
-}
+/* ---- git input -------------------------------------------------------- */
 
 /* Paths NUL-terminated, for git's -z --stdin interfaces. */
 static GBytes *nul_list(GPtrArray *paths)
@@ -233,7 +88,7 @@ static gboolean read_base(const char *dir, char **commit, char **version,
     const char *args[] = {"for-each-ref",
                           "--format=%(objectname)%0a%(subject)", QF_BASE_REF,
                           NULL};
-    g_autofree char *out = git_output(dir, args, NULL, NULL, GIT_NONE, error);
+    g_autofree char *out = qf_git_text(dir, args, NULL, error);
     char *nl;
 
     if (!out || !*out) {
@@ -307,7 +162,7 @@ static gboolean configure_index(const char *dir, GError **error)
     const char *split[] = {"config", "core.splitIndex", "true", NULL};
     const char *version[] = {"config", "index.version", "4", NULL};
 
-    return git_run(dir, split, error) && git_run(dir, version, error);
+    return qf_git_ok(dir, split, error) && qf_git_ok(dir, version, error);
 }
 
 static const char *const base_env[] = {
@@ -335,10 +190,10 @@ static char *commit_base(const char *dir, const char *version,
     g_autofree char *message = NULL;
     g_autoptr(GBytes) msg = NULL;
 
-    if (!git_run(dir, add, error)) {
+    if (!qf_git_ok(dir, add, error)) {
         return NULL;
     }
-    tree = git_output(dir, write_tree, NULL, NULL, GIT_NONE, error);
+    tree = qf_git_text(dir, write_tree, NULL, error);
     if (!tree) {
         return NULL;
     }
@@ -349,7 +204,9 @@ static char *commit_base(const char *dir, const char *version,
     msg = g_bytes_new(message, strlen(message));
     {
         const char *args[] = {"commit-tree", tree, NULL};
-        commit = git_output(dir, args, msg, base_env, GIT_NONE, error);
+        QfGitCall call = {
+            .dir = dir, .args = args, .input = msg, .env = base_env};
+        commit = qf_git_run_text(&call, error);
     }
     if (!commit) {
         return NULL;
@@ -358,7 +215,7 @@ static char *commit_base(const char *dir, const char *version,
         const char *head[] = {"update-ref", "-m", "qfork init", "HEAD",
                               commit, NULL};
         const char *base[] = {"update-ref", QF_BASE_REF, commit, NULL};
-        if (!git_run(dir, head, error) || !git_run(dir, base, error)) {
+        if (!qf_git_ok(dir, head, error) || !qf_git_ok(dir, base, error)) {
             return NULL;
         }
     }
@@ -397,7 +254,7 @@ char *qf_tree_init(const char *dir, const char *version,
                     dir, version);
         return NULL;
     }
-    if (!git_run(dir, init, error) || !append_exclude(git_dir, error) ||
+    if (!qf_git_ok(dir, init, error) || !append_exclude(git_dir, error) ||
         !configure_index(dir, error)) {
         return NULL;
     }
@@ -528,7 +385,7 @@ char *qf_tree_head(QfTree *tree, GError **error)
 {
     const char *args[] = {"rev-parse", "--verify", "-q", "HEAD^{commit}",
                           NULL};
-    return git_output(tree->dir, args, NULL, NULL, GIT_NONE, error);
+    return qf_git_text(tree->dir, args, NULL, error);
 }
 
 /* ---- status ----------------------------------------------------------- */
@@ -537,8 +394,7 @@ GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error)
 {
     const char *args[] = {"status", "--porcelain=v1", "-z",
                           "--untracked-files=normal", NULL};
-    g_autoptr(GBytes) out = git_run_full(tree->dir, args, NULL, NULL,
-                                         GIT_NONE, error);
+    g_autoptr(GBytes) out = qf_git_bytes(tree->dir, args, NULL, error);
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     const char *p, *end;
     gsize len;
@@ -650,7 +506,7 @@ GPtrArray *qf_tree_commits(QfTree *tree, GError **error)
     if (!head) {
         return NULL;
     }
-    out = git_run_full(tree->dir, args, NULL, NULL, GIT_NONE, error);
+    out = qf_git_bytes(tree->dir, args, NULL, error);
     if (!out) {
         return NULL;
     }
@@ -732,11 +588,11 @@ char *qf_tree_commit_paths(QfTree *tree, const char *parent,
     g_autofree char *treeid = NULL;
     g_autofree char *commit = NULL;
 
-    updated = git_run_full(tree->dir, update, list, NULL, GIT_NONE, error);
+    updated = qf_git_bytes(tree->dir, update, list, error);
     if (!updated) {
         return NULL;
     }
-    treeid = git_output(tree->dir, write_tree, NULL, NULL, GIT_NONE, error);
+    treeid = qf_git_text(tree->dir, write_tree, NULL, error);
     if (!treeid) {
         return NULL;
     }
@@ -746,8 +602,11 @@ char *qf_tree_commit_paths(QfTree *tree, const char *parent,
     msg = g_bytes_new(message, strlen(message));
     {
         const char *args[] = {"commit-tree", treeid, "-p", parent, NULL};
-        commit = git_output(tree->dir, args, msg,
-                            (const char *const *)env->pdata, GIT_NONE, error);
+        QfGitCall call = {.dir = tree->dir,
+                          .args = args,
+                          .input = msg,
+                          .env = (const char *const *)env->pdata};
+        commit = qf_git_run_text(&call, error);
     }
     if (!commit) {
         return NULL;
@@ -756,7 +615,7 @@ char *qf_tree_commit_paths(QfTree *tree, const char *parent,
         /* old value given: fails instead of losing a concurrent change */
         const char *args[] = {"update-ref", "-m", "qfork push", "HEAD",
                               commit, parent, NULL};
-        if (!git_run(tree->dir, args, error)) {
+        if (!qf_git_ok(tree->dir, args, error)) {
             return NULL;
         }
     }
@@ -781,7 +640,7 @@ static gboolean split_by_head(QfTree *tree, GPtrArray *paths,
                                (char *)g_ptr_array_index(paths, i));
     }
     input = g_string_free_to_bytes(query);
-    out = git_output(tree->dir, args, input, NULL, GIT_NONE, error);
+    out = qf_git_text(tree->dir, args, input, error);
     if (!out) {
         return FALSE;
     }
@@ -860,8 +719,7 @@ gboolean qf_tree_restore_paths(QfTree *tree, GPtrArray *paths,
         const char *args[] = {"update-index", "--force-remove", "-z",
                               "--stdin", NULL};
         g_autoptr(GBytes) list = nul_list(not_in_head);
-        g_autoptr(GBytes) out = git_run_full(tree->dir, args, list, NULL,
-                                             GIT_NONE, error);
+        g_autoptr(GBytes) out = qf_git_bytes(tree->dir, args, list, error);
         if (!out) {
             return FALSE;
         }
@@ -874,8 +732,11 @@ gboolean qf_tree_restore_paths(QfTree *tree, GPtrArray *paths,
                               "--pathspec-from-file=-", "--pathspec-file-nul",
                               NULL};
         g_autoptr(GBytes) list = nul_list(in_head);
-        g_autoptr(GBytes) out = git_run_full(tree->dir, args, list, NULL,
-                                             GIT_LITERAL_PATHS, error);
+        QfGitCall call = {.dir = tree->dir,
+                          .args = args,
+                          .input = list,
+                          .flags = QF_GIT_LITERAL_PATHS};
+        g_autoptr(GBytes) out = qf_git_run(&call, error);
         if (!out) {
             return FALSE;
         }
@@ -886,7 +747,7 @@ gboolean qf_tree_restore_paths(QfTree *tree, GPtrArray *paths,
 static gboolean reset_hard(QfTree *tree, const char *commit, GError **error)
 {
     const char *args[] = {"reset", "-q", "--hard", commit, NULL};
-    return git_run(tree->dir, args, error);
+    return qf_git_ok(tree->dir, args, error);
 }
 
 /* ---- push, pop -------------------------------------------------------- */
@@ -1031,8 +892,7 @@ static gboolean describe_head(QfTree *tree, char **parent, char **entry,
                               GError **error)
 {
     const char *args[] = {"log", "-1", "--format=%P%n%B", "HEAD", "--", NULL};
-    g_autofree char *out = git_output(tree->dir, args, NULL, NULL, GIT_NONE,
-                                      error);
+    g_autofree char *out = qf_git_text(tree->dir, args, NULL, error);
     char *nl;
 
     if (!out) {

@@ -7,10 +7,9 @@
  * series entry is one commit on top carrying a "Qfork-Entry: <name>"
  * trailer.  /build/ is excluded so QEMU can be built inside the tree.
  *
- * Every function runs git as a child process with an argv array (no
- * shell).  Opening a tree takes an exclusive lock for the life of the
- * QfTree and finishes or undoes whatever a killed qfork left half done
- * (see qf-state.h for the journal).
+ * Every function runs git through qf-git.h.  Opening a tree takes an
+ * exclusive lock for the life of the QfTree and finishes or undoes
+ * whatever a killed qfork left half done (see qf-state.h for the journal).
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
