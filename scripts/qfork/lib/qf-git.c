@@ -32,11 +32,35 @@ static const char *const unset_vars[] = {
     "GIT_CONFIG_COUNT",
 };
 
+/* What qfork catches to stop between entries (qf_catch_interrupts()). */
+static const int interrupts[] = {SIGINT, SIGTERM, SIGHUP};
+
 /* What the child needs to know between fork and exec. */
 typedef struct ChildSetup {
     pid_t parent;
     gboolean own_group;
+    sigset_t mask; /* the parent's signal mask before the spawn */
 } ChildSetup;
+
+/*
+ * An interrupt sent to qfork's process group after fork but before the
+ * child's setpgid() would kill git with the default action (GLib resets
+ * the child's handlers first).  qf_git_call() blocks the interrupts
+ * across the spawn, so such a signal is pending here: ignoring it
+ * discards it - it was for qfork - and the disposition is put back.
+ */
+static void drop_pending_interrupts(const sigset_t *mask)
+{
+    struct sigaction ignore = {.sa_handler = SIG_IGN};
+
+    for (gsize i = 0; i < G_N_ELEMENTS(interrupts); i++) {
+        struct sigaction was;
+
+        sigaction(interrupts[i], &ignore, &was);
+        sigaction(interrupts[i], &was, NULL);
+    }
+    pthread_sigmask(SIG_SETMASK, mask, NULL);
+}
 
 /*
  * Runs in the child between fork and exec.  PR_SET_PDEATHSIG makes git
@@ -49,6 +73,7 @@ static void child_setup(gpointer data)
 
     if (setup->own_group) {
         setpgid(0, 0);
+        drop_pending_interrupts(&setup->mask);
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != setup->parent) {
@@ -130,8 +155,20 @@ gboolean qf_git_call(const QfGitCall *call, int *status, GBytes **out,
     g_autoptr(GBytes) e = NULL;
     g_autoptr(GError) local = NULL;
 
+    if (setup.own_group) {
+        sigset_t block;
+
+        sigemptyset(&block);
+        for (gsize i = 0; i < G_N_ELEMENTS(interrupts); i++) {
+            sigaddset(&block, interrupts[i]);
+        }
+        pthread_sigmask(SIG_BLOCK, &block, &setup.mask);
+    }
     proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata,
                                         &local);
+    if (setup.own_group) {
+        pthread_sigmask(SIG_SETMASK, &setup.mask, NULL);
+    }
     if (!proc ||
         !g_subprocess_communicate(proc, call->input, NULL, &o, &e, &local)) {
         g_autofree char *cmd = g_strjoinv(" ", (char **)call->args);
