@@ -101,6 +101,12 @@ static GSubprocessLauncher *launcher_for(const QfGitCall *call,
     }
     g_subprocess_launcher_setenv(l, "LC_ALL", "C", TRUE);
     g_subprocess_launcher_setenv(l, "GIT_TERMINAL_PROMPT", "0", TRUE);
+    /*
+     * `git status` takes index.lock to refresh the index on the side.
+     * Killed with qfork before any journal was written, it would leave a
+     * lock that no recovery removes and that makes the next push fail.
+     */
+    g_subprocess_launcher_setenv(l, "GIT_OPTIONAL_LOCKS", "0", TRUE);
     if (!(call->flags & QF_GIT_USER_CONFIG)) {
         g_subprocess_launcher_setenv(l, "GIT_CONFIG_NOSYSTEM", "1", TRUE);
         g_subprocess_launcher_setenv(l, "GIT_CONFIG_GLOBAL", "/dev/null", TRUE);
