@@ -582,16 +582,6 @@ static QfFileChange *change(QfChangeKind kind, const char *path,
     return c;
 }
 
-static void change_free(QfFileChange *c)
-{
-    g_free(c->path);
-    g_free(c->old_path);
-    if (c->content) {
-        g_bytes_unref(c->content);
-    }
-    g_free(c);
-}
-
 static void test_push(Fixture *f, gconstpointer data)
 {
     g_autoptr(QfTree) tree = init_and_open(f);
@@ -604,7 +594,8 @@ static void test_push(Fixture *f, gconstpointer data)
     g_autoptr(QfJournal) j = NULL;
 
     (void)data;
-    r.changes = g_ptr_array_new_with_free_func((GDestroyNotify)change_free);
+    r.changes =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qf_file_change_free);
     r.notes = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(r.changes, change(QF_CHANGE_MODIFY, "hw/arm/virt.c",
                                       "hw/arm/virt.c", "int virt2;\n"));

@@ -343,14 +343,15 @@ static void node_free(gpointer p)
     g_free(n);
 }
 
-static void change_free(gpointer p)
+void qf_file_change_free(QfFileChange *change)
 {
-    QfFileChange *c = p;
-
-    g_free(c->path);
-    g_free(c->old_path);
-    g_clear_pointer(&c->content, g_bytes_unref);
-    g_free(c);
+    if (!change) {
+        return;
+    }
+    g_free(change->path);
+    g_free(change->old_path);
+    g_clear_pointer(&change->content, g_bytes_unref);
+    g_free(change);
 }
 
 void qf_apply_result_free(QfApplyResult *r)
@@ -1031,7 +1032,8 @@ QfApplyResult *qf_apply_prepare(const char *tree, const QfPatch *patch,
     if (opts) {
         ctx.opts = *opts;
     }
-    ctx.result->changes = g_ptr_array_new_with_free_func(change_free);
+    ctx.result->changes =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qf_file_change_free);
     ctx.result->notes = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < patch->files->len; i++) {
         if (!apply_file(&ctx, patch->files->pdata[i], error)) {

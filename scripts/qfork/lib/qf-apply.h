@@ -52,6 +52,7 @@ typedef struct QfApplyResult {
     gboolean offset_used;
 } QfApplyResult;
 
+void qf_file_change_free(QfFileChange *change);
 void qf_apply_result_free(QfApplyResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfApplyResult, qf_apply_result_free)
 

@@ -509,22 +509,13 @@ QfRebaseClass qf_rebase_try_patch(const char *tree, const QfPatch *patch,
 
 /* ---- three-way merge ----------------------------------------------------- */
 
-static void change_free(gpointer p)
-{
-    QfFileChange *c = p;
-
-    g_free(c->path);
-    g_free(c->old_path);
-    g_clear_pointer(&c->content, g_bytes_unref);
-    g_free(c);
-}
-
 QfApplyResult *qf_rebase_result_new(void)
 {
     QfApplyResult *r = g_new0(QfApplyResult, 1);
 
     /* Freed by qf_apply_result_free(): the same layout as the applier's. */
-    r->changes = g_ptr_array_new_with_free_func(change_free);
+    r->changes =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qf_file_change_free);
     r->notes = g_ptr_array_new_with_free_func(g_free);
     return r;
 }
