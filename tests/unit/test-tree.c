@@ -586,7 +586,7 @@ static void test_push(Fixture *f, gconstpointer data)
 {
     g_autoptr(QfTree) tree = init_and_open(f);
     g_autoptr(GError) error = NULL;
-    QfApplyResult r = {0};
+    g_autoptr(QfApplyResult) r = qf_apply_result_new();
     g_autofree char *base = NULL;
     g_autofree char *commit = NULL;
     g_autofree char *virt = NULL;
@@ -594,17 +594,14 @@ static void test_push(Fixture *f, gconstpointer data)
     g_autoptr(QfJournal) j = NULL;
 
     (void)data;
-    r.changes =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qf_file_change_free);
-    r.notes = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(r.changes, change(QF_CHANGE_MODIFY, "hw/arm/virt.c",
+    g_ptr_array_add(r->changes, change(QF_CHANGE_MODIFY, "hw/arm/virt.c",
                                       "hw/arm/virt.c", "int virt2;\n"));
-    g_ptr_array_add(r.changes, change(QF_CHANGE_CREATE, "hw/gi/gi.c", NULL,
+    g_ptr_array_add(r->changes, change(QF_CHANGE_CREATE, "hw/gi/gi.c", NULL,
                                       "int gi;\n"));
-    g_ptr_array_add(r.changes, change(QF_CHANGE_DELETE, "README", "README",
+    g_ptr_array_add(r->changes, change(QF_CHANGE_DELETE, "README", "README",
                                       NULL));
     base = qf_tree_head(tree, &error);
-    commit = qf_tree_push(tree, base, "e1", &r, &test_info, &error);
+    commit = qf_tree_push(tree, base, "e1", r, &test_info, &error);
     g_assert_no_error(error);
     g_assert_nonnull(commit);
     assert_clean(tree);
@@ -616,8 +613,6 @@ static void test_push(Fixture *f, gconstpointer data)
     j = qf_journal_read(qf_tree_state_dir(tree), &error);
     g_assert_no_error(error);
     g_assert_null(j);
-    g_ptr_array_unref(r.changes);
-    g_ptr_array_unref(r.notes);
 }
 
 /* ---- state files ------------------------------------------------------ */

@@ -354,6 +354,16 @@ void qf_file_change_free(QfFileChange *change)
     g_free(change);
 }
 
+QfApplyResult *qf_apply_result_new(void)
+{
+    QfApplyResult *r = g_new0(QfApplyResult, 1);
+
+    r->changes =
+        g_ptr_array_new_with_free_func((GDestroyNotify)qf_file_change_free);
+    r->notes = g_ptr_array_new_with_free_func(g_free);
+    return r;
+}
+
 void qf_apply_result_free(QfApplyResult *r)
 {
     if (!r) {
@@ -1025,16 +1035,13 @@ QfApplyResult *qf_apply_prepare(const char *tree, const QfPatch *patch,
         .nodes =
             g_hash_table_new_full(g_str_hash, g_str_equal, g_free, node_free),
         .dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-        .result = g_new0(QfApplyResult, 1),
+        .result = qf_apply_result_new(),
     };
     QfApplyResult *result;
 
     if (opts) {
         ctx.opts = *opts;
     }
-    ctx.result->changes =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qf_file_change_free);
-    ctx.result->notes = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < patch->files->len; i++) {
         if (!apply_file(&ctx, patch->files->pdata[i], error)) {
             ctx_clear(&ctx);

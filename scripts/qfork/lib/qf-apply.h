@@ -52,6 +52,8 @@ typedef struct QfApplyResult {
     gboolean offset_used;
 } QfApplyResult;
 
+/* An empty result, to fill by hand (the rebase's merge, tests). */
+QfApplyResult *qf_apply_result_new(void);
 void qf_file_change_free(QfFileChange *change);
 void qf_apply_result_free(QfApplyResult *r);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfApplyResult, qf_apply_result_free)

@@ -509,17 +509,6 @@ QfRebaseClass qf_rebase_try_patch(const char *tree, const QfPatch *patch,
 
 /* ---- three-way merge ----------------------------------------------------- */
 
-QfApplyResult *qf_rebase_result_new(void)
-{
-    QfApplyResult *r = g_new0(QfApplyResult, 1);
-
-    /* Freed by qf_apply_result_free(): the same layout as the applier's. */
-    r->changes =
-        g_ptr_array_new_with_free_func((GDestroyNotify)qf_file_change_free);
-    r->notes = g_ptr_array_new_with_free_func(g_free);
-    return r;
-}
-
 void qf_rebase_result_add(QfApplyResult *result, QfChangeKind kind,
                           const char *path, GBytes *content, guint mode)
 {
@@ -711,7 +700,7 @@ QfApplyResult *qf_rebase_merge3(const char *tree, GPtrArray *paths,
                                 const QfMergeLabels *labels,
                                 GPtrArray *conflicts, GError **error)
 {
-    g_autoptr(QfApplyResult) r = qf_rebase_result_new();
+    g_autoptr(QfApplyResult) r = qf_apply_result_new();
 
     for (guint i = 0; i < paths->len; i++) {
         const char *path = paths->pdata[i];

@@ -150,8 +150,7 @@ QfApplyResult *qf_rebase_merge3(const char *tree, GPtrArray *paths,
 /* The file at @path below @tree as git would store it; NULL if absent. */
 QfGitFile *qf_rebase_read_file(const char *tree, const char *path);
 
-/* A QfApplyResult to fill by hand (the merge's, a test's). */
-QfApplyResult *qf_rebase_result_new(void);
+/* One file of a QfApplyResult filled by hand (qf_apply_result_new()). */
 void qf_rebase_result_add(QfApplyResult *result, QfChangeKind kind,
                           const char *path, GBytes *content, guint mode);
 
