@@ -595,11 +595,11 @@ static void test_push(Fixture *f, gconstpointer data)
 
     (void)data;
     g_ptr_array_add(r->changes, change(QF_CHANGE_MODIFY, "hw/arm/virt.c",
-                                      "hw/arm/virt.c", "int virt2;\n"));
-    g_ptr_array_add(r->changes, change(QF_CHANGE_CREATE, "hw/gi/gi.c", NULL,
-                                      "int gi;\n"));
-    g_ptr_array_add(r->changes, change(QF_CHANGE_DELETE, "README", "README",
-                                      NULL));
+                                       "hw/arm/virt.c", "int virt2;\n"));
+    g_ptr_array_add(r->changes,
+                    change(QF_CHANGE_CREATE, "hw/gi/gi.c", NULL, "int gi;\n"));
+    g_ptr_array_add(r->changes,
+                    change(QF_CHANGE_DELETE, "README", "README", NULL));
     base = qf_tree_head(tree, &error);
     commit = qf_tree_push(tree, base, "e1", r, &test_info, &error);
     g_assert_no_error(error);
