@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "qf-error.h"
+#include "qf-state.h"
 
 struct QfBisect {
     guint n_positions;
@@ -250,17 +251,6 @@ char *qf_bisect_dir(const char *state_dir)
     return g_build_filename(state_dir, QF_BISECT_DIR, NULL);
 }
 
-static gboolean ensure_dir(const char *dir, GError **error)
-{
-    if (g_mkdir_with_parents(dir, 0755) < 0) {
-        int saved = errno;
-        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot create %s: %s", dir,
-                    g_strerror(saved));
-        return FALSE;
-    }
-    return TRUE;
-}
-
 static void set_optional(GKeyFile *kf, const char *key, const char *value)
 {
     if (value) {
@@ -299,7 +289,7 @@ gboolean qf_bisect_state_save(const char *state_dir,
             qf_verdict_name(qf_bisect_state_get(state, entry)));
     }
     data = g_key_file_to_data(kf, &len, NULL);
-    if (!ensure_dir(dir, error)) {
+    if (!qf_state_make_dir(dir, error)) {
         return FALSE;
     }
     /* g_file_set_contents() writes a temporary, fsyncs it and renames. */
@@ -401,7 +391,7 @@ gboolean qf_bisect_log(const char *state_dir, gboolean truncate,
     va_start(ap, format);
     line = g_strdup_vprintf(format, ap);
     va_end(ap);
-    if (!ensure_dir(dir, error)) {
+    if (!qf_state_make_dir(dir, error)) {
         return FALSE;
     }
     f = fopen(path, truncate ? "w" : "a");

@@ -26,6 +26,7 @@
 #include "qf-queue.h"
 #include "qf-rebase.h"
 #include "qf-refresh.h"
+#include "qf-state.h"
 
 #define GROUP "rebase"
 #define REF_NEW_BASE "refs/qfork/rebase/new-base"
@@ -1586,7 +1587,7 @@ static gboolean prepare(Run *run, GError **error)
     g_autofree char *tarball = new_tarball_name(run->series, run->opts, error);
     g_autofree char *up = NULL;
 
-    if (!tarball || g_mkdir_with_parents(run->state_dir, 0755) < 0 ||
+    if (!tarball || !qf_state_make_dir(run->state_dir, error) ||
         !record_start(run, tarball, error)) {
         return FALSE;
     }

@@ -35,12 +35,12 @@ void qf_journal_free(QfJournal *journal)
     g_free(journal);
 }
 
-static gboolean ensure_state_dir(const char *state_dir, GError **error)
+gboolean qf_state_make_dir(const char *dir, GError **error)
 {
-    if (g_mkdir_with_parents(state_dir, 0755) < 0) {
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
         int saved = errno;
-        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot create %s: %s",
-                    state_dir, g_strerror(saved));
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot create %s: %s", dir,
+                    g_strerror(saved));
         return FALSE;
     }
     return TRUE;
@@ -58,7 +58,7 @@ static gboolean save_key_file(const char *state_dir, const char *name,
     gsize len;
     g_autoptr(GError) local = NULL;
 
-    if (!ensure_state_dir(state_dir, error)) {
+    if (!qf_state_make_dir(state_dir, error)) {
         return FALSE;
     }
     data = g_key_file_to_data(kf, &len, NULL);

@@ -15,6 +15,9 @@
 
 #include <glib.h>
 
+/* Create @dir and its parents; QF_ERROR_IO naming @dir if that fails. */
+gboolean qf_state_make_dir(const char *dir, GError **error);
+
 typedef enum {
     QF_JOURNAL_PUSH,            /* writing one entry's files and commit */
     QF_JOURNAL_POP,             /* resetting the tree to an older commit */

@@ -267,10 +267,7 @@ static gboolean lock_tree(QfTree *tree, GError **error)
 {
     g_autofree char *path = g_build_filename(tree->state_dir, "lock", NULL);
 
-    if (g_mkdir_with_parents(tree->state_dir, 0755) < 0) {
-        int saved = errno;
-        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot create %s: %s",
-                    tree->state_dir, g_strerror(saved));
+    if (!qf_state_make_dir(tree->state_dir, error)) {
         return FALSE;
     }
     /*
