@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 
+#include "qf-rebase-run.h"
 #include "qfork.h"
 
 #define LOCK_FILE "base.lock"
@@ -44,6 +45,36 @@ static void print_lock(QfContext *ctx, const QfSeries *series)
     }
 }
 
+/*
+ * A rebase under way has moved the tree to the new base while series.conf
+ * still pins the old one, so comparing the two says nothing useful (the
+ * commits look "out of order"): say where the rebase is instead.
+ */
+static void print_rebase(QfContext *ctx, QfTree *tree)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QfRebaseProgress) p = qf_rebase_progress(tree, &error);
+    const char *next = "`qfork rebase --continue` goes on";
+
+    if (!p) {
+        qf_print(ctx, "        rebase: under way, but %s\n",
+                 error ? error->message : "its state is gone");
+    } else if (p->stopped) {
+        qf_print(ctx,
+                 "        rebase: onto QEMU %s, stopped at entry %u %s (it "
+                 "conflicts with the new base)\n",
+                 p->new_version, p->position, p->stopped);
+        next = "resolve the conflict in the tree, then `qfork rebase "
+               "--continue`";
+    } else {
+        qf_print(ctx, "        rebase: onto QEMU %s, interrupted before entry "
+                 "%u\n",
+                 p->new_version, p->position);
+    }
+    qf_print(ctx, "        %s; `qfork rebase --abort` puts everything back\n",
+             next);
+}
+
 static void print_tree(QfContext *ctx, QfTree *tree, const QfQueue *q,
                        const char *tree_dir, const GError *no_tree)
 {
@@ -59,7 +90,9 @@ static void print_tree(QfContext *ctx, QfTree *tree, const QfQueue *q,
              "pushable entries applied\n", qf_tree_dir(tree),
              qf_tree_base_version(tree) ? qf_tree_base_version(tree) : "?",
              qf_tree_base_commit(tree), q->applied, q->pushable->len);
-    if (q->mismatch) {
+    if (qf_rebase_in_progress(tree)) {
+        print_rebase(ctx, tree);
+    } else if (q->mismatch) {
         qf_print(ctx, "        problem: %s\n", q->mismatch);
     }
     if (dirty && dirty->len) {

@@ -261,7 +261,8 @@ static void test_real_facts(void)
     g_autoptr(GError) error = NULL;
     g_autofree char *tmp = NULL, *conf = NULL, *text = NULL;
 
-    if (!tsv) {
+    /* make exports the variable empty when no facts table is at hand. */
+    if (!tsv || !*tsv) {
         g_test_skip("QF_FACTS_TSV (path of grace-series-facts.tsv) not set");
         return;
     }

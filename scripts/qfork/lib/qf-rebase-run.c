@@ -1610,11 +1610,49 @@ static gboolean prepare(Run *run, GError **error)
            state_save(run, error);
 }
 
+static char *state_file_of(QfTree *tree)
+{
+    return g_build_filename(qf_tree_state_dir(tree), "rebase", "state", NULL);
+}
+
 gboolean qf_rebase_in_progress(QfTree *tree)
 {
-    g_autofree char *path =
-        g_build_filename(qf_tree_state_dir(tree), "rebase", "state", NULL);
+    g_autofree char *path = state_file_of(tree);
     return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+QfRebaseProgress *qf_rebase_progress(QfTree *tree, GError **error)
+{
+    g_autofree char *path = state_file_of(tree);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autoptr(QfRebaseProgress) p = g_new0(QfRebaseProgress, 1);
+    g_autoptr(GError) local = NULL;
+
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
+        return NULL;
+    }
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot read %s: %s", path,
+                    local->message);
+        return NULL;
+    }
+    p->new_version = g_key_file_get_string(kf, GROUP, "new-version", NULL);
+    p->stopped = g_key_file_get_string(kf, GROUP, "stopped", NULL);
+    if (p->stopped && !*p->stopped) {
+        g_clear_pointer(&p->stopped, g_free);
+    }
+    p->position =
+        (guint)MAX(g_key_file_get_integer(kf, GROUP, "next", NULL), 0) + 1;
+    return g_steal_pointer(&p);
+}
+
+void qf_rebase_progress_free(QfRebaseProgress *progress)
+{
+    if (progress) {
+        g_free(progress->new_version);
+        g_free(progress->stopped);
+        g_free(progress);
+    }
 }
 
 gboolean qf_rebase_start(const QfSeries *series, QfTree *tree,

@@ -47,6 +47,18 @@ typedef struct QfRebaseOptions {
 /* Is a rebase of @tree under way (stopped or interrupted)? */
 gboolean qf_rebase_in_progress(QfTree *tree);
 
+/* Where a rebase under way is, for `qfork status`. */
+typedef struct QfRebaseProgress {
+    char *new_version; /* the release the series moves to */
+    char *stopped;     /* the entry it stopped at on a conflict, or NULL */
+    guint position;    /* 1-based: that entry's, else the next entry's */
+} QfRebaseProgress;
+
+/* NULL without @error when no rebase is under way. */
+QfRebaseProgress *qf_rebase_progress(QfTree *tree, GError **error);
+void qf_rebase_progress_free(QfRebaseProgress *progress);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfRebaseProgress, qf_rebase_progress_free)
+
 /*
  * Start a rebase.  TRUE when it finished or stopped on a conflict
  * (*@stopped tells which); FALSE with @error otherwise.  Errors found
