@@ -67,7 +67,8 @@ static void print_rebase(QfContext *ctx, QfTree *tree)
         next = "resolve the conflict in the tree, then `qfork rebase "
                "--continue`";
     } else {
-        qf_print(ctx, "        rebase: onto QEMU %s, interrupted before entry "
+        qf_print(ctx,
+                 "        rebase: onto QEMU %s, interrupted before entry "
                  "%u\n",
                  p->new_version, p->position);
     }

@@ -49,6 +49,9 @@ out=$(cat "$work/int.log")
 expect_eq "$rc" 1 "an interrupted rebase exits 1"
 expect_in "interrupted before f6dadae3f372" "interrupted between entries, says where"
 expect_in "qfork rebase --continue\` resumes" "and how to go on"
+run_qfork 0 status
+expect_in "rebase: onto QEMU 1.1, interrupted before entry 1" "status says where the interrupted rebase is"
+expect_not_in "problem:" "status reports no series mismatch while the rebase is interrupted"
 run_qfork 1 rebase --continue
 expect_in "Stopped at 5 conflict" "--continue resumes the interrupted rebase"
 run_qfork 0 rebase --abort

@@ -31,6 +31,12 @@ ok "series.conf and base.lock untouched while stopped"
 grep -q 'Result: \*\*stopped\*\* at `conflict`' build/rebase-1.0-to-1.1.md || fail "report of the stop"
 expect_eq "$(json_class build/rebase-1.0-to-1.1.json clean)" pending "stopped report: later entries pending"
 
+# ---- status while stopped: where the rebase is, not a series mismatch
+run_qfork 0 status
+expect_in "rebase: onto QEMU 1.1, stopped at entry 5 conflict" "status names the entry the rebase stopped at"
+expect_in "then \`qfork rebase --continue\`; \`qfork rebase --abort\` puts everything back" "status says how to continue or abort"
+expect_not_in "problem:" "status reports no series mismatch while the rebase is stopped"
+
 # ---- --continue refuses while a marker is left
 run_qfork 1 rebase --continue
 expect_in "src/conflict.c:20: a conflict marker is left" "continue refuses a marker, names file:line"
