@@ -3,26 +3,15 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <stdio.h>
-
 #include "qfork.h"
 
 int qf_cmd_top(QfContext *ctx, int argc, char **argv, GError **error)
 {
-    const GOptionEntry entries[] = {{NULL}};
-    g_autoptr(QfQueue) q = NULL;
+    g_autoptr(QfQueue) q = qf_context_list_queue(ctx, argc, argv, error);
     const QfEntryStatus *top;
 
-    if (!qf_parse_options(ctx, entries, &argc, &argv, error) ||
-        !qf_check_positionals(ctx, argc, 0, error)) {
-        return QF_EXIT_ERROR;
-    }
-    q = qf_context_queue(ctx, FALSE, error);
     if (!q) {
         return QF_EXIT_ERROR;
-    }
-    if (q->mismatch) {
-        fprintf(stderr, "qfork top: warning: %s\n", q->mismatch);
     }
     top = qf_queue_top(q);
     if (!top) {

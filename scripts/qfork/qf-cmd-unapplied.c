@@ -3,25 +3,14 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <stdio.h>
-
 #include "qfork.h"
 
 int qf_cmd_unapplied(QfContext *ctx, int argc, char **argv, GError **error)
 {
-    const GOptionEntry entries[] = {{NULL}};
-    g_autoptr(QfQueue) q = NULL;
+    g_autoptr(QfQueue) q = qf_context_list_queue(ctx, argc, argv, error);
 
-    if (!qf_parse_options(ctx, entries, &argc, &argv, error) ||
-        !qf_check_positionals(ctx, argc, 0, error)) {
-        return QF_EXIT_ERROR;
-    }
-    q = qf_context_queue(ctx, FALSE, error);
     if (!q) {
         return QF_EXIT_ERROR;
-    }
-    if (q->mismatch) {
-        fprintf(stderr, "qfork unapplied: warning: %s\n", q->mismatch);
     }
     if (q->applied == q->pushable->len) {
         const QfEntryStatus *top = qf_queue_top(q);

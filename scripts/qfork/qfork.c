@@ -372,6 +372,23 @@ QfQueue *qf_context_queue(QfContext *ctx, gboolean need_tree, GError **error)
     return qf_queue_load(series, tree, error);
 }
 
+QfQueue *qf_context_list_queue(QfContext *ctx, int argc, char **argv,
+                               GError **error)
+{
+    const GOptionEntry entries[] = {{NULL}};
+    QfQueue *q;
+
+    if (!qf_parse_options(ctx, entries, &argc, &argv, error) ||
+        !qf_check_positionals(ctx, argc, 0, error)) {
+        return NULL;
+    }
+    q = qf_context_queue(ctx, FALSE, error);
+    if (q && q->mismatch) {
+        fprintf(stderr, "qfork %s: warning: %s\n", ctx->command, q->mismatch);
+    }
+    return q;
+}
+
 void qf_print(QfContext *ctx, const char *format, ...)
 {
     va_list ap;

@@ -56,6 +56,15 @@ QfTree *qf_context_tree_if_any(QfContext *ctx, GError **error);
 QfQueue *qf_context_queue(QfContext *ctx, gboolean need_tree,
                           GError **error);
 
+/*
+ * For the commands that take no arguments and list from the queue
+ * (applied, unapplied, top): parse the arguments, load the queue (no tree
+ * means nothing applied) and warn on stderr when the tree does not follow
+ * the series.
+ */
+QfQueue *qf_context_list_queue(QfContext *ctx, int argc, char **argv,
+                               GError **error);
+
 /* stdout unless -q. */
 void qf_print(QfContext *ctx, const char *format, ...) G_GNUC_PRINTF(2, 3);
 

@@ -138,5 +138,21 @@ run_qfork 1 push --bogus
 expect_in "bogus"
 run_qfork 1 pop 1 2
 expect_in "too many arguments"
+for cmd in applied unapplied top; do
+    run_qfork 1 $cmd extra
+    expect_in "too many arguments" "$cmd takes no arguments"
+done
+
+# a commit of one's own on top: the listing commands still list, and warn
+cd "$p"
+echo "own work" >qemu/own.c
+git -C qemu add own.c
+git -C qemu -c user.name=Own -c user.email=own@example.org commit -q -m "own work"
+for cmd in applied unapplied top; do
+    run_qfork 0 $cmd
+    expect_in "qfork $cmd: warning: commit $(git -C qemu rev-parse --short=12 HEAD) (own work) on the series is not a qfork entry" \
+        "$cmd warns about a commit that is not an entry"
+done
+expect_in "src-change-2" "top still names the last entry"
 
 echo "$checks checks passed"
