@@ -255,6 +255,22 @@ gboolean qf_git_ok(const char *dir, const char *const *args, GError **error)
     return out != NULL;
 }
 
+GStrv qf_git_split_nul(GBytes *out)
+{
+    g_autoptr(GPtrArray) parts = g_ptr_array_new();
+    gsize len;
+    const char *p = g_bytes_get_data(out, &len);
+    const char *end = p + len;
+
+    while (p && p < end) {
+        gsize n = strnlen(p, (gsize)(end - p));
+        g_ptr_array_add(parts, g_strndup(p, n));
+        p += n + 1;
+    }
+    g_ptr_array_add(parts, NULL);
+    return (GStrv)g_ptr_array_free(g_steal_pointer(&parts), FALSE);
+}
+
 char *qf_git_resolve_commit(const char *dir, const char *rev)
 {
     g_autofree char *spec = g_strdup_printf("%s^{commit}", rev);
@@ -281,8 +297,7 @@ static GHashTable *list_blobs(const char *dir, const char *commit,
     g_autoptr(GBytes) out = NULL;
     GHashTable *blobs =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    const char *p, *end;
-    gsize len;
+    g_auto(GStrv) recs = NULL;
 
     g_ptr_array_add(args, (char *)"ls-tree");
     g_ptr_array_add(args, (char *)"-z");
@@ -299,14 +314,11 @@ static GHashTable *list_blobs(const char *dir, const char *commit,
         g_hash_table_unref(blobs);
         return NULL;
     }
-    p = g_bytes_get_data(out, &len);
-    end = p + len;
-    while (p && p < end) {
-        gsize n = strnlen(p, (gsize)(end - p));
-        g_autofree char *rec = g_strndup(p, n);
+    recs = qf_git_split_nul(out);
+    for (gsize i = 0; recs[i]; i++) {
+        char *rec = recs[i];
         char *tab = strchr(rec, '\t');
 
-        p += n + 1;
         if (tab && strstr(rec, " blob ") && tab - rec > 0) {
             *tab = '\0';
             /* value: "mode oid" */

@@ -60,6 +60,9 @@ char *qf_git_text(const char *dir, const char *const *args, GBytes *input,
                   GError **error);
 gboolean qf_git_ok(const char *dir, const char *const *args, GError **error);
 
+/* The records of git's -z output, split at NULs (the last may lack one). */
+GStrv qf_git_split_nul(GBytes *out);
+
 /* Is @rev a commit in the repository at @dir?  Its full id, or NULL. */
 char *qf_git_resolve_commit(const char *dir, const char *rev);
 

@@ -334,28 +334,23 @@ static GPtrArray *changed_paths(const Run *run, GError **error)
     const char *args[] = {"status", "--porcelain=v1", "-z",
                           "--untracked-files=all", NULL};
     g_autoptr(GBytes) out = qf_git_bytes(run->dir, args, NULL, error);
+    g_auto(GStrv) recs = NULL;
     GPtrArray *paths;
-    const char *p, *end;
-    gsize len;
 
     if (!out) {
         return NULL;
     }
     paths = g_ptr_array_new_with_free_func(g_free);
-    p = g_bytes_get_data(out, &len);
-    end = p + len;
-    while (p && p < end) {
-        gsize n = strnlen(p, (gsize)(end - p));
-        gboolean two = n > 3 && (p[0] == 'R' || p[0] == 'C');
+    recs = qf_git_split_nul(out);
+    for (gsize i = 0; recs[i]; i++) {
+        const char *r = recs[i];
 
-        if (n > 3) {
-            g_ptr_array_add(paths, g_strndup(p + 3, n - 3));
+        if (strlen(r) <= 3) {
+            continue;
         }
-        p += n + 1;
-        if (two && p < end) {
-            n = strnlen(p, (gsize)(end - p));
-            g_ptr_array_add(paths, g_strndup(p, n));
-            p += n + 1;
+        g_ptr_array_add(paths, g_strdup(r + 3));
+        if ((r[0] == 'R' || r[0] == 'C') && recs[i + 1]) {
+            g_ptr_array_add(paths, g_strdup(recs[++i])); /* the source */
         }
     }
     return paths;

@@ -267,23 +267,6 @@ static char *with_cherry_pick_line(const char *body, const char *commit)
                            p > last && p[0] == ':' ? "" : "\n", commit);
 }
 
-/* Split git output at NUL bytes (trailing newline of the last dropped). */
-static GStrv split_nul(GBytes *out)
-{
-    g_autoptr(GPtrArray) parts = g_ptr_array_new();
-    gsize len;
-    const char *p = g_bytes_get_data(out, &len);
-    const char *end = p + len;
-
-    while (p && p < end) {
-        gsize n = strnlen(p, (gsize)(end - p));
-        g_ptr_array_add(parts, g_strndup(p, n));
-        p += n + 1;
-    }
-    g_ptr_array_add(parts, NULL);
-    return (GStrv)g_ptr_array_free(g_steal_pointer(&parts), FALSE);
-}
-
 char *qf_upstream_backport(QfUpstream *up, const char *commit, GError **error)
 {
     const char *args[] = {"log",
@@ -303,7 +286,7 @@ char *qf_upstream_backport(QfUpstream *up, const char *commit, GError **error)
     if (!out) {
         return NULL;
     }
-    f = split_nul(out);
+    f = qf_git_split_nul(out);
     if (g_strv_length(f) < 6) {
         g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
                     "upstream git %s: cannot read commit %s", up->dir, commit);

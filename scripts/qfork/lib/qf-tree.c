@@ -393,22 +393,18 @@ GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error)
                           "--untracked-files=normal", NULL};
     g_autoptr(GBytes) out = qf_git_bytes(tree->dir, args, NULL, error);
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
-    const char *p, *end;
-    gsize len;
+    g_auto(GStrv) recs = NULL;
 
     if (!out) {
         return NULL;
     }
-    p = g_bytes_get_data(out, &len);
-    end = p + len;
-    while (p < end) {
-        gsize n = strnlen(p, end - p);
-        gboolean renamed = n > 3 && (p[0] == 'R' || p[0] == 'C');
+    recs = qf_git_split_nul(out);
+    for (gsize i = 0; recs[i]; i++) {
+        const char *r = recs[i];
 
-        g_ptr_array_add(lines, g_strndup(p, n));
-        p += n + 1;
-        if (renamed && p < end) {
-            p += strnlen(p, end - p) + 1;   /* the rename's source path */
+        g_ptr_array_add(lines, g_strdup(r));
+        if (strlen(r) > 3 && (r[0] == 'R' || r[0] == 'C') && recs[i + 1]) {
+            i++; /* the rename's source path */
         }
     }
     return g_steal_pointer(&lines);
@@ -497,8 +493,7 @@ GPtrArray *qf_tree_commits(QfTree *tree, GError **error)
         g_ptr_array_new_with_free_func((GDestroyNotify)qf_tree_commit_free);
     g_autofree char *head = qf_tree_head(tree, error);
     const char *prev = tree->base_commit;
-    const char *p, *end;
-    gsize len;
+    g_auto(GStrv) recs = NULL;
 
     if (!head) {
         return NULL;
@@ -507,15 +502,11 @@ GPtrArray *qf_tree_commits(QfTree *tree, GError **error)
     if (!out) {
         return NULL;
     }
-    p = g_bytes_get_data(out, &len);
-    end = p + len;
-    while (p < end) {
-        g_autofree char *rec = g_strndup(p, strnlen(p, end - p));
+    recs = qf_git_split_nul(out);
+    for (gsize i = 0; recs[i]; i++) {
         g_autofree char *parents = NULL;
-        QfTreeCommit *c;
+        QfTreeCommit *c = parse_log_record(recs[i], &parents);
 
-        p += strlen(rec) + 1;
-        c = parse_log_record(rec, &parents);
         if (!c || !first_parent_is(parents, prev)) {
             qf_tree_commit_free(c);
             break;          /* not a chain from the base: reported below */
