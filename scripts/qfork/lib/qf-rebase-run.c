@@ -322,12 +322,6 @@ static gboolean tree_git(const Run *run, const char *const *args,
     return qf_git_ok(run->dir, args, error);
 }
 
-static char *tree_head(const Run *run, GError **error)
-{
-    const char *args[] = {"rev-parse", "--verify", "HEAD^{commit}", NULL};
-    return qf_git_text(run->dir, args, NULL, error);
-}
-
 /* Paths with uncommitted changes, untracked files one by one. */
 static GPtrArray *changed_paths(const Run *run, GError **error)
 {
@@ -609,7 +603,7 @@ static char *commit_entry(Run *run, const QfEntry *e, const QfPatch *patch,
 {
     g_autofree char *message =
         qf_commit_message(e, patch->subject, patch->body);
-    g_autofree char *head = tree_head(run, error);
+    g_autofree char *head = qf_tree_head(run->tree, error);
     QfCommitInfo info = {
         .author_name = patch->author_name,
         .author_email = patch->author_email,
@@ -783,7 +777,7 @@ static StepResult stop_with_conflicts(Run *run, QfRebaseItem *it,
                                       GError **error)
 {
     g_autoptr(GPtrArray) created = g_ptr_array_new();
-    g_autofree char *head = tree_head(run, error);
+    g_autofree char *head = qf_tree_head(run->tree, error);
 
     if (!head) {
         return STEP_ERROR;
@@ -1092,7 +1086,7 @@ static gboolean walk(Run *run, guint from, gboolean *stopped, GError **error)
             return state_save(run, error) && report_stop(run, error);
         }
         {
-            g_autofree char *head = tree_head(run, error);
+            g_autofree char *head = qf_tree_head(run->tree, error);
             if (!head) {
                 return FALSE;
             }
@@ -1436,7 +1430,7 @@ static gboolean import_new_base(Run *run, GError **error)
 /* HEAD to the new base, refs/qfork/base with it; the old ones saved. */
 static gboolean move_tree(Run *run, GError **error)
 {
-    g_autofree char *head = tree_head(run, error);
+    g_autofree char *head = qf_tree_head(run->tree, error);
     const char *base = qf_tree_base_commit(run->tree);
     g_autofree char *new_base = NULL;
 
@@ -1754,7 +1748,7 @@ static gboolean take_resolution(Run *run, guint index, GError **error)
 {
     const QfEntry *e = run->series->entries->pdata[index];
     QfRebaseItem *it = run->items->pdata[index];
-    g_autofree char *head = tree_head(run, error);
+    g_autofree char *head = qf_tree_head(run->tree, error);
     g_autofree char *want = st(run, "head");
     g_autoptr(GPtrArray) paths = NULL;
     g_autofree char *text = NULL;
@@ -1850,7 +1844,7 @@ gboolean qf_rebase_continue(const QfSeries *series, QfTree *tree,
         st_set(&run, "stopped", NULL);
         next++;
         {
-            g_autofree char *head = tree_head(&run, error);
+            g_autofree char *head = qf_tree_head(run.tree, error);
             if (!head) {
                 goto out;
             }
@@ -1861,7 +1855,7 @@ gboolean qf_rebase_continue(const QfSeries *series, QfTree *tree,
             goto out;
         }
     } else {
-        g_autofree char *head = tree_head(&run, error);
+        g_autofree char *head = qf_tree_head(run.tree, error);
         g_autofree char *want = st(&run, "head");
         if (!head || g_strcmp0(head, want) != 0 ||
             !qf_tree_require_clean(tree, error)) {
