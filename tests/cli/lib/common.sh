@@ -76,9 +76,13 @@ expect_eq() {   # expect_eq GOT WANT WHAT
     ok "$3"
 }
 
-# A checksum of everything in a directory but .git: file contents, modes,
-# symlink targets and the set of (also empty) directories.
+# tree_digest DIR [x]: a checksum of everything in DIR but .git: file
+# contents, modes, symlink targets and the set of (also empty)
+# directories.  With "x", of the modes only the executable bit counts -
+# what git restores (a file git rewrites gets the umask's permissions and
+# a new mtime, as after any checkout).
 tree_digest() {
+    local only_x=${2:-}
     (cd "$1" && find . -path ./.git -prune -o -print0 | LC_ALL=C sort -z |
         while IFS= read -r -d '' p; do
             if [ -L "$p" ]; then
@@ -86,7 +90,12 @@ tree_digest() {
             elif [ -d "$p" ]; then
                 printf 'D %s\n' "$p"
             else
-                printf 'F %s %s %s\n' "$p" "$(stat -c %a "$p")" \
+                if [ -n "$only_x" ]; then
+                    mode=$([ -x "$p" ] && echo x || echo -)
+                else
+                    mode=$(stat -c %a "$p")
+                fi
+                printf 'F %s %s %s\n' "$p" "$mode" \
                     "$(sha256sum <"$p" | cut -d' ' -f1)"
             fi
         done | sha256sum | cut -d' ' -f1)

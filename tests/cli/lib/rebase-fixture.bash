@@ -199,30 +199,13 @@ fx_rebase_args() {
         --source "$p.fx_$v+ds.orig.tar.xz"
 }
 
-# content_digest DIR: every path but .git with its content, symlink target
-# and executable bit - what git restores.  (A file git rewrites gets the
-# umask's permissions and a new mtime, as after any checkout.)
-content_digest() {
-    (cd "$1" && find . -path ./.git -prune -o -print0 | LC_ALL=C sort -z |
-        while IFS= read -r -d '' f; do
-            if [ -L "$f" ]; then
-                printf 'L %s %s\n' "$f" "$(readlink "$f")"
-            elif [ -d "$f" ]; then
-                printf 'D %s\n' "$f"
-            else
-                printf 'F %s %s %s\n' "$f" "$([ -x "$f" ] && echo x || echo -)" \
-                    "$(sha256sum <"$f" | cut -d' ' -f1)"
-            fi
-        done | sha256sum | cut -d' ' -f1)
-}
-
 # digest_state PROJ: one line per thing --abort must put back.
 digest_state() {
     local p=$1
     echo "series $(sha256sum <"$p/series.conf" | cut -d' ' -f1)"
     echo "lock $(sha256sum <"$p/base.lock" | cut -d' ' -f1)"
     echo "patches $(tree_digest "$p/patches")"
-    echo "tree $(content_digest "$p/qemu")"
+    echo "tree $(tree_digest "$p/qemu" x)"
     echo "head $(git -C "$p/qemu" rev-parse HEAD)"
     git -C "$p/qemu" for-each-ref --format='ref %(refname) %(objectname)'
     echo "status $(git -C "$p/qemu" status --porcelain --untracked-files=all | tr '\n' ' ')"
