@@ -8,9 +8,7 @@
 #ifndef SYSFS_FIXTURES_H
 #define SYSFS_FIXTURES_H
 
-#include <glib.h>
-#include <glib/gstdio.h>
-#include <unistd.h>
+#include "qf-test-fixture.h"
 
 /*
  * tests/fixtures/sysfs: $QF_FIXTURES if set, else found from the test
@@ -73,25 +71,7 @@ static inline void copy_tree(const char *from, const char *to)
     }
 }
 
-static inline void remove_tree(const char *path)
-{
-    g_autoptr(GDir) dir = NULL;
-    const char *name;
-
-    if (!g_file_test(path, G_FILE_TEST_IS_SYMLINK) &&
-        g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        dir = g_dir_open(path, 0, NULL);
-        while (dir && (name = g_dir_read_name(dir))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            remove_tree(child);
-        }
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
-
-/* A scratch copy of fixture @name; remove_tree() it when done. */
+/* A scratch copy of fixture @name; fixture_copy_free() it when done. */
 static inline char *fixture_copy(const char *name)
 {
     g_autofree char *src = fixture(name);
@@ -108,26 +88,15 @@ static inline void fixture_copy_free(char *root)
 {
     g_autofree char *tmp = g_path_get_dirname(root);
 
-    remove_tree(tmp);
+    fx_rm_rf(tmp);
     g_free(root);
-}
-
-/* Write @text to @rel below @root (creating directories). */
-static inline void put_file(const char *root, const char *rel,
-                            const char *text)
-{
-    g_autofree char *path = g_build_filename(root, rel, NULL);
-    g_autofree char *dir = g_path_get_dirname(path);
-
-    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
-    g_assert_true(g_file_set_contents(path, text, -1, NULL));
 }
 
 static inline void drop(const char *root, const char *rel)
 {
     g_autofree char *path = g_build_filename(root, rel, NULL);
 
-    remove_tree(path);
+    fx_rm_rf(path);
 }
 
 #endif

@@ -6,9 +6,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <glib.h>
-#include <glib/gstdio.h>
-#include <string.h>
+#include "qf-test-fixture.h"
 
 #include "qf-bisect.h"
 #include "qf-error.h"
@@ -300,26 +298,10 @@ static void state_set_up(StateFixture *f, gconstpointer data)
     g_assert_nonnull(f->dir);
 }
 
-static void remove_tree(const char *path)
-{
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-        if (g_file_test(child, G_FILE_TEST_IS_DIR)) {
-            remove_tree(child);
-        } else {
-            g_unlink(child);
-        }
-    }
-    g_rmdir(path);
-}
-
 static void state_tear_down(StateFixture *f, gconstpointer data)
 {
     (void)data;
-    remove_tree(f->dir);
+    fx_rm_rf(f->dir);
     g_free(f->dir);
 }
 

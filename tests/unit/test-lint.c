@@ -5,6 +5,8 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
+#include "qf-test-fixture.h"
+
 #include "qf-lint.h"
 #include "qf-series.h"
 
@@ -98,28 +100,10 @@ static void fixture_setup(Fixture *f, gconstpointer data)
     put(f, "facts.tsv", FACTS_HEADER FACTS_1 FACTS_2 FACTS_3);
 }
 
-static void rm_rf(const char *path)
-{
-    if (g_file_test(path, G_FILE_TEST_IS_DIR) &&
-        !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
-        g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-        const char *name;
-
-        while (d && (name = g_dir_read_name(d))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-
-            rm_rf(child);
-        }
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
-}
-
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
     (void)data;
-    rm_rf(f->dir);
+    fx_rm_rf(f->dir);
     g_free(f->dir);
 }
 

@@ -200,7 +200,7 @@ static void test_online_without_dir(void)
     char *root = fixture_copy("grace-1gpu");
     g_autoptr(QfTopology) topo = NULL;
 
-    put_file(root, "sys/devices/system/node/online", "0-9\n");
+    fx_write(root, "sys/devices/system/node/online", "0-9\n", -1);
     topo = read_root(root);
     g_assert_true(has_issue(topo, "node/online lists node 9",
                             "no node9 directory", NULL));
@@ -212,8 +212,8 @@ static void test_has_cpu_mismatch(void)
     char *root = fixture_copy("grace-1gpu");
     g_autoptr(QfTopology) topo = NULL;
 
-    put_file(root, "sys/devices/system/node/has_cpu", "0-1\n");
-    put_file(root, "sys/devices/system/node/has_memory", "\n");
+    fx_write(root, "sys/devices/system/node/has_cpu", "0-1\n", -1);
+    fx_write(root, "sys/devices/system/node/has_memory", "\n", -1);
     topo = read_root(root);
     dump_issues(topo);
     g_assert_true(has_issue(topo, "has_cpu lists node 1", "has no CPUs",
@@ -228,7 +228,7 @@ static void test_bad_meminfo(void)
     char *root = fixture_copy("grace-1gpu");
     g_autoptr(QfTopology) topo = NULL;
 
-    put_file(root, "sys/devices/system/node/node3/meminfo", "garbage\n");
+    fx_write(root, "sys/devices/system/node/node3/meminfo", "garbage\n", -1);
     drop(root, "sys/devices/system/node/node4/meminfo");
     topo = read_root(root);
     g_assert_true(has_issue(topo, "node 3", "MemTotal", NULL));
@@ -241,7 +241,7 @@ static void test_bad_cpulist(void)
     char *root = fixture_copy("grace-1gpu");
     g_autoptr(QfTopology) topo = NULL;
 
-    put_file(root, "sys/devices/system/node/node0/cpulist", "5-2\n");
+    fx_write(root, "sys/devices/system/node/node0/cpulist", "5-2\n", -1);
     topo = read_root(root);
     g_assert_true(has_issue(topo, "node 0", "cpulist '5-2'", NULL));
     fixture_copy_free(root);
@@ -252,7 +252,7 @@ static void test_gpu_node_missing(void)
     char *root = fixture_copy("grace-1gpu");
     g_autoptr(QfTopology) topo = NULL;
 
-    put_file(root, GPU0 "/numa_node", "1x\n");
+    fx_write(root, GPU0 "/numa_node", "1x\n", -1);
     topo = read_root(root);
     g_assert_true(has_issue(topo, "numa_node '1x'", NULL));
     fixture_copy_free(root);
@@ -263,7 +263,7 @@ static void test_bad_resource(void)
     char *root = fixture_copy("grace-1gpu");
     g_autoptr(QfTopology) topo = NULL;
 
-    put_file(root, GPU0 "/resource", "0x0 0x0\n");
+    fx_write(root, GPU0 "/resource", "0x0 0x0\n", -1);
     topo = read_root(root);
     g_assert_true(has_issue(topo, "resource line 1", NULL));
     fixture_copy_free(root);

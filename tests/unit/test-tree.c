@@ -4,10 +4,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include <glib.h>
-#include <glib/gstdio.h>
-#include <string.h>
-#include <unistd.h>
+#include "qf-test-fixture.h"
 
 #include "qf-error.h"
 #include "qf-state.h"
@@ -37,65 +34,20 @@ static char *git(const char *dir, const char *args)
     return g_strchomp(g_steal_pointer(&out));
 }
 
-static void write_file(const char *dir, const char *path, const char *text)
-{
-    g_autofree char *full = g_build_filename(dir, path, NULL);
-    g_autofree char *parent = g_path_get_dirname(full);
-    g_autoptr(GError) error = NULL;
-
-    g_assert_cmpint(g_mkdir_with_parents(parent, 0755), ==, 0);
-    g_file_set_contents(full, text, -1, &error);
-    g_assert_no_error(error);
-}
-
-static char *read_file(const char *dir, const char *path)
-{
-    g_autofree char *full = g_build_filename(dir, path, NULL);
-    char *text = NULL;
-
-    if (!g_file_get_contents(full, &text, NULL, NULL)) {
-        return NULL;
-    }
-    return text;
-}
-
 static void remove_file(const char *dir, const char *path)
 {
     g_autofree char *full = g_build_filename(dir, path, NULL);
     g_assert_cmpint(g_unlink(full), ==, 0);
 }
 
-static gboolean exists(const char *dir, const char *path)
-{
-    g_autofree char *full = g_build_filename(dir, path, NULL);
-    return g_file_test(full, G_FILE_TEST_EXISTS);
-}
-
 static void make_base_files(const char *dir)
 {
-    write_file(dir, "README", "base readme\n");
-    write_file(dir, "hw/acpi/pci.c", "int pci;\n");
-    write_file(dir, "hw/arm/virt.c", "int virt;\n");
+    fx_write(dir, "README", "base readme\n", -1);
+    fx_write(dir, "hw/acpi/pci.c", "int pci;\n", -1);
+    fx_write(dir, "hw/arm/virt.c", "int virt;\n", -1);
     /* Ignored by the release's own .gitignore: must be in the base. */
-    write_file(dir, ".gitignore", "*.o\n");
-    write_file(dir, "prebuilt.o", "blob\n");
-}
-
-static void rm_rf(const char *path)
-{
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-        if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-            !g_file_test(child, G_FILE_TEST_IS_SYMLINK)) {
-            rm_rf(child);
-        } else {
-            g_unlink(child);
-        }
-    }
-    g_rmdir(path);
+    fx_write(dir, ".gitignore", "*.o\n", -1);
+    fx_write(dir, "prebuilt.o", "blob\n", -1);
 }
 
 static void fixture_set_up(Fixture *f, gconstpointer data)
@@ -110,7 +62,7 @@ static void fixture_set_up(Fixture *f, gconstpointer data)
 static void fixture_tear_down(Fixture *f, gconstpointer data)
 {
     (void)data;
-    rm_rf(f->tmp);
+    fx_rm_rf(f->tmp);
     g_free(f->tmp);
     g_free(f->dir);
 }
@@ -165,7 +117,7 @@ static void test_init_base(Fixture *f, gconstpointer data)
     g_autofree char *body = git(f->dir, "log -1 --format=%b refs/qfork/base");
     g_autofree char *author = git(f->dir, "log -1 --format=%an<%ae>%ad refs/qfork/base");
     g_autofree char *files = git(f->dir, "ls-files");
-    g_autofree char *exclude = read_file(f->dir, ".git/info/exclude");
+    g_autofree char *exclude = fx_read_str(f->dir, ".git/info/exclude");
 
     (void)data;
     g_assert_cmpstr(subject, ==, "Base: QEMU 11.1.1");
@@ -188,7 +140,7 @@ static void test_init_reproducible(Fixture *f, gconstpointer data)
     (void)data;
     make_base_files(other);
     /* A build directory at init time stays out of the base. */
-    write_file(other, "build/qemu-system-aarch64", "binary\n");
+    fx_write(other, "build/qemu-system-aarch64", "binary\n", -1);
     a = qf_tree_init(f->dir, "11.1.1", "test tarball", &error);
     g_assert_no_error(error);
     sleep(1);
@@ -221,7 +173,7 @@ static void test_init_refuses(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(error->message, "11.1.1, not 11.0.3"));
     g_clear_error(&error);
 
-    write_file(plain, "file", "x\n");
+    fx_write(plain, "file", "x\n", -1);
     g_free(git(plain, "init -q"));
     g_assert_null(qf_tree_init(plain, "11.1.1", NULL, &error));
     g_assert_error(error, QF_ERROR, QF_ERROR_FAILED);
@@ -279,10 +231,10 @@ static void test_dirty(Fixture *f, gconstpointer data)
     g_autoptr(GError) error = NULL;
 
     (void)data;
-    write_file(f->dir, "build/config.h", "ignored\n");
+    fx_write(f->dir, "build/config.h", "ignored\n", -1);
     assert_clean(tree);
 
-    write_file(f->dir, "hw/arm/virt.c", "int edited;\n");
+    fx_write(f->dir, "hw/arm/virt.c", "int edited;\n", -1);
     g_assert_false(qf_tree_require_clean(tree, &error));
     g_assert_error(error, QF_ERROR, QF_ERROR_DIRTY);
     g_assert_nonnull(strstr(error->message, "hw/arm/virt.c"));
@@ -290,7 +242,7 @@ static void test_dirty(Fixture *f, gconstpointer data)
     g_free(git(f->dir, "checkout -q -- hw/arm/virt.c"));
     assert_clean(tree);
 
-    write_file(f->dir, "new-file.c", "untracked\n");
+    fx_write(f->dir, "new-file.c", "untracked\n", -1);
     g_assert_false(qf_tree_require_clean(tree, &error));
     g_assert_error(error, QF_ERROR, QF_ERROR_DIRTY);
     g_assert_nonnull(strstr(error->message, "?? new-file.c"));
@@ -312,8 +264,8 @@ static void test_commit_paths(Fixture *f, gconstpointer data)
     QfTreeCommit *c;
 
     (void)data;
-    write_file(f->dir, "hw/acpi/pci.c", "int pci2;\n");
-    write_file(f->dir, "hw/new/gi.c", "int gi;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci2;\n", -1);
+    fx_write(f->dir, "hw/new/gi.c", "int gi;\n", -1);
     remove_file(f->dir, "README");
     commit = qf_tree_commit_paths(tree, head, paths, &test_info, &error);
     g_assert_no_error(error);
@@ -347,12 +299,12 @@ static void test_commit_reproducible(Fixture *f, gconstpointer data)
     g_autofree char *b = NULL;
 
     (void)data;
-    write_file(f->dir, "hw/acpi/pci.c", "int pci2;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci2;\n", -1);
     a = qf_tree_commit_paths(tree, base, paths, &test_info, &error);
     g_assert_no_error(error);
     g_free(git(f->dir, "reset -q --hard refs/qfork/base"));
     sleep(1);
-    write_file(f->dir, "hw/acpi/pci.c", "int pci2;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci2;\n", -1);
     b = qf_tree_commit_paths(tree, base, paths, &test_info, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(a, ==, b);
@@ -369,10 +321,10 @@ static void test_commit_stale_parent(Fixture *f, gconstpointer data)
     g_autofree char *second = NULL;
 
     (void)data;
-    write_file(f->dir, "hw/acpi/pci.c", "int pci2;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci2;\n", -1);
     first = qf_tree_commit_paths(tree, base, paths, &test_info, &error);
     g_assert_no_error(error);
-    write_file(f->dir, "hw/acpi/pci.c", "int pci3;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci3;\n", -1);
     second = qf_tree_commit_paths(tree, base, paths, &test_info, &error);
     g_assert_null(second);
     g_assert_nonnull(error);
@@ -404,22 +356,22 @@ static void test_restore_paths(Fixture *f, gconstpointer data)
     g_autofree char *pci = NULL;
 
     (void)data;
-    write_file(f->dir, "hw/acpi/pci.c", "half written");
-    write_file(f->dir, "hw/new/deep/gi.c", "int gi;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "half written", -1);
+    fx_write(f->dir, "hw/new/deep/gi.c", "int gi;\n", -1);
     remove_file(f->dir, "README");
     /* As after a killed update-index: the index has them too. */
     g_free(git(f->dir, "add -A"));
     /* As after a killed qf_apply_write(): its temporaries. */
-    write_file(f->dir, "hw/acpi/.qfork-a1b2c3", "half");
-    write_file(f->dir, "hw/new/deep/.qfork-d4e5f6", "half");
+    fx_write(f->dir, "hw/acpi/.qfork-a1b2c3", "half", -1);
+    fx_write(f->dir, "hw/new/deep/.qfork-d4e5f6", "half", -1);
 
     g_assert_true(qf_tree_restore_paths(tree, paths, &error));
     g_assert_no_error(error);
     assert_clean(tree);
-    pci = read_file(f->dir, "hw/acpi/pci.c");
+    pci = fx_read_str(f->dir, "hw/acpi/pci.c");
     g_assert_cmpstr(pci, ==, "int pci;\n");
-    g_assert_true(exists(f->dir, "README"));
-    g_assert_false(exists(f->dir, "hw/new"));
+    g_assert_true(fx_exists(f->dir, "README"));
+    g_assert_false(fx_exists(f->dir, "hw/new"));
 }
 
 static void write_push_journal(QfTree *tree, const char *entry,
@@ -450,10 +402,10 @@ static void test_recover_uncommitted_push(Fixture *f, gconstpointer data)
 
     (void)data;
     write_push_journal(tree, "e1", head, paths);
-    write_file(f->dir, "hw/acpi/pci.c", "int pci2;\n");
-    write_file(f->dir, "hw/gi.c", "int gi;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci2;\n", -1);
+    fx_write(f->dir, "hw/gi.c", "int gi;\n", -1);
     /* A git child killed with qfork leaves its lock behind. */
-    write_file(f->dir, ".git/index.lock", "");
+    fx_write(f->dir, ".git/index.lock", "", -1);
     g_clear_pointer(&tree, qf_tree_free);
 
     tree = qf_tree_open(f->dir, &error);
@@ -464,7 +416,7 @@ static void test_recover_uncommitted_push(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(qf_tree_recovery_note(tree), "not applied"));
     g_assert_false(g_file_test(lock, G_FILE_TEST_EXISTS));
     assert_clean(tree);
-    g_assert_false(exists(f->dir, "hw/gi.c"));
+    g_assert_false(fx_exists(f->dir, "hw/gi.c"));
     g_assert_null(qf_journal_read(state, &error));
     g_assert_no_error(error);
 }
@@ -482,7 +434,7 @@ static void test_recover_committed_push(Fixture *f, gconstpointer data)
 
     (void)data;
     write_push_journal(tree, "e1", base, paths);
-    write_file(f->dir, "hw/acpi/pci.c", "int pci2;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci2;\n", -1);
     commit = qf_tree_commit_paths(tree, base, paths, &test_info, &error);
     g_assert_no_error(error);
     g_clear_pointer(&tree, qf_tree_free);
@@ -492,7 +444,7 @@ static void test_recover_committed_push(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(qf_tree_recovery_note(tree), "it is applied"));
     head = qf_tree_head(tree, &error);
     g_assert_cmpstr(head, ==, commit);
-    pci = read_file(f->dir, "hw/acpi/pci.c");
+    pci = fx_read_str(f->dir, "hw/acpi/pci.c");
     g_assert_cmpstr(pci, ==, "int pci2;\n");
     assert_clean(tree);
 }
@@ -525,14 +477,14 @@ static void test_recover_pop(Fixture *f, gconstpointer data)
     g_autofree char *head = NULL;
 
     (void)data;
-    write_file(f->dir, "hw/acpi/pci.c", "int pci2;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci2;\n", -1);
     commit = qf_tree_commit_paths(tree, base, paths, &test_info, &error);
     g_assert_no_error(error);
     j->old_head = g_strdup(commit);
     j->target = g_strdup(base);
     g_assert_true(qf_journal_write(qf_tree_state_dir(tree), j, &error));
     /* Half reset: the file is back, HEAD is not. */
-    write_file(f->dir, "hw/acpi/pci.c", "int pci;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci;\n", -1);
     g_clear_pointer(&tree, qf_tree_free);
 
     tree = qf_tree_open(f->dir, &error);
@@ -554,15 +506,15 @@ static void test_pop_to(Fixture *f, gconstpointer data)
     g_autoptr(GPtrArray) commits = NULL;
 
     (void)data;
-    write_file(f->dir, "hw/acpi/pci.c", "int pci2;\n");
+    fx_write(f->dir, "hw/acpi/pci.c", "int pci2;\n", -1);
     commit = qf_tree_commit_paths(tree, base, paths, &test_info, &error);
     g_assert_no_error(error);
-    write_file(f->dir, "build/keep.o", "build output\n");
+    fx_write(f->dir, "build/keep.o", "build output\n", -1);
     g_assert_true(qf_tree_pop_to(tree, base, &error));
     g_assert_no_error(error);
-    pci = read_file(f->dir, "hw/acpi/pci.c");
+    pci = fx_read_str(f->dir, "hw/acpi/pci.c");
     g_assert_cmpstr(pci, ==, "int pci;\n");
-    g_assert_true(exists(f->dir, "build/keep.o"));
+    g_assert_true(fx_exists(f->dir, "build/keep.o"));
     commits = qf_tree_commits(tree, &error);
     g_assert_cmpuint(commits->len, ==, 0);
     assert_clean(tree);
@@ -605,9 +557,9 @@ static void test_push(Fixture *f, gconstpointer data)
     g_assert_no_error(error);
     g_assert_nonnull(commit);
     assert_clean(tree);
-    virt = read_file(f->dir, "hw/arm/virt.c");
+    virt = fx_read_str(f->dir, "hw/arm/virt.c");
     g_assert_cmpstr(virt, ==, "int virt2;\n");
-    g_assert_false(exists(f->dir, "README"));
+    g_assert_false(fx_exists(f->dir, "README"));
     commits = qf_tree_commits(tree, &error);
     g_assert_cmpuint(commits->len, ==, 1);
     j = qf_journal_read(qf_tree_state_dir(tree), &error);
@@ -658,7 +610,7 @@ static void test_journal_corrupt(Fixture *f, gconstpointer data)
     g_autoptr(QfJournal) j = NULL;
 
     (void)data;
-    write_file(state, "journal", "[qfork]\noperation=push\n");
+    fx_write(state, "journal", "[qfork]\noperation=push\n", -1);
     j = qf_journal_read(state, &error);
     g_assert_null(j);
     g_assert_error(error, QF_ERROR, QF_ERROR_PARSE);

@@ -220,7 +220,7 @@ static void test_unusable_gpu(void)
     g_clear_pointer(&topo, qf_topology_free);
     drop(root, "sys/bus/pci/devices/0009:01:00.0/iommu");
     drop(root, "sys/class/iommu");
-    put_file(root, "dev/vfio/devices/vfio0", "");
+    fx_write(root, "dev/vfio/devices/vfio0", "", -1);
     topo = qf_topology_read(root, &err);
     cfg = qf_vmconfig_from_topology(topo, NULL, &err);
     g_assert_null(cfg);
