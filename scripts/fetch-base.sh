@@ -19,7 +19,12 @@
 # base, not a qfork tree) the script stops: it never replaces a tree.
 # base.lock records what was used.
 #
-# usage: scripts/fetch-base.sh        (env: QFORK, QEMU_SOURCE, QEMU_DIR)
+# The pin is series.conf's, asked of `qfork query` (the parser is the file's
+# only reader), or the one given as arguments (`qfork rebase` fetches the
+# release it moves to this way).
+#
+# usage: scripts/fetch-base.sh [--version V --tarball FILE --sha256 HEX]
+#        (env: QFORK, QEMU_SOURCE, QEMU_DIR, BASE_LOCK)
 set -euo pipefail
 . "$(dirname "$0")/pipeline-lib.sh"
 
@@ -30,7 +35,36 @@ LOCK=${BASE_LOCK:-$TOP/base.lock}
 QEMU_UPSTREAM_GIT=${QEMU_UPSTREAM_GIT:-https://gitlab.com/qemu-project/qemu.git}
 UPSTREAM_TIMEOUT=${UPSTREAM_TIMEOUT:-10}
 
-load_base_pin
+usage() {
+    die "usage: $0 [--version V --tarball FILE --sha256 HEX] (all three, or none: series.conf's pin)"
+}
+
+# BASE_VERSION, BASE_TARBALL and BASE_SHA256: from the arguments, else
+# from series.conf.
+load_base_pin() {
+    BASE_VERSION='' BASE_TARBALL='' BASE_SHA256=''
+    while [ $# -gt 0 ]; do
+        [ $# -ge 2 ] || usage
+        case $1 in
+        --version) BASE_VERSION=$2 ;;
+        --tarball) BASE_TARBALL=$2 ;;
+        --sha256) BASE_SHA256=$2 ;;
+        *) usage ;;
+        esac
+        shift 2
+    done
+    if [ -z "$BASE_VERSION$BASE_TARBALL$BASE_SHA256" ]; then
+        [ -x "$QFORK" ] || die "$QFORK not built (make builds it first)"
+        local conf=$TOP/series.conf
+        BASE_VERSION=$("$QFORK" -s "$conf" query base.version) || exit 1
+        BASE_TARBALL=$("$QFORK" -s "$conf" query base.tarball) &&
+            BASE_SHA256=$("$QFORK" -s "$conf" query base.sha256) ||
+            die "$conf: base $BASE_VERSION needs 'tarball' and 'sha256'"
+    fi
+    [ -n "$BASE_VERSION" ] && [ -n "$BASE_TARBALL" ] && [ -n "$BASE_SHA256" ] || usage
+}
+
+load_base_pin "$@"
 
 # Filled in by the source that succeeds, written to base.lock.
 got_kind='' got_file='' got_sha256='' got_commit=''
@@ -51,41 +85,38 @@ reset_workdir() {
 
 # --- an existing qemu/ -----------------------------------------------------
 
-# The version of the base commit of an existing qfork tree, or nothing.
-existing_base_version() {
-    git -C "$QEMU_DIR" rev-parse -q --verify refs/qfork/base >/dev/null 2>&1 &&
-        git -C "$QEMU_DIR" show refs/qfork/base:VERSION 2>/dev/null | tr -d '[:space:]'
-}
-
-# Files with uncommitted changes in qemu/ (qemu/build is excluded).
-dirty_files() {
-    git -C "$QEMU_DIR" status --porcelain --untracked-files=normal 2>/dev/null
+# What qfork (qf-tree, the owner of the base ref and of the dirty-tree
+# rule) says of the existing qemu/: tree.base-version, tree.base-commit,
+# tree.dirty (uncommitted changes; qemu/build is excluded).
+tree_query() {
+    "$QFORK" -C "$QEMU_DIR" query "$1"
 }
 
 check_existing_tree() {
-    local have
-    [ -d "$QEMU_DIR/.git" ] && have=$(existing_base_version) && [ -n "$have" ] ||
+    local have base dirty
+    have=$(tree_query tree.base-version) && base=$(tree_query tree.base-commit) ||
         die "qemu/ exists but was not made by this pipeline (no git repository with refs/qfork/base).
   Nothing was changed. Move it away (e.g. 'mv qemu qemu.old') and run make again."
+    dirty=$(tree_query tree.dirty) || die "cannot tell whether qemu/ has uncommitted changes (see above)"
     if [ "$have" != "$BASE_VERSION" ]; then
         local extra=''
-        [ -z "$(dirty_files)" ] || extra="
+        [ -z "$dirty" ] || extra="
   It also has uncommitted changes (see 'git -C qemu status'): keep them safe first."
         die "qemu/ is based on QEMU $have but series.conf pins $BASE_VERSION.
   Nothing was changed.$extra
   To move the fork to the new base, rebase with qfork; to start afresh,
   move the old tree away ('mv qemu qemu-$have') and run make again."
     fi
-    if [ -n "$(dirty_files)" ]; then
+    if [ -n "$dirty" ]; then
         die "qemu/ has uncommitted changes; stopping so they are not lost:
-$(dirty_files | head -n 20 | sed 's/^/    /')
+$(printf '%s\n' "$dirty" | head -n 20 | sed 's/^/    /')
   Commit them ('git -C qemu commit -a'), stash them ('git -C qemu stash'),
   or rebuild the tree as it is with 'make rebuild' (no fetch, no series push)."
     fi
-    banner "base: qemu/ already has QEMU $BASE_VERSION (refs/qfork/base $(git -C "$QEMU_DIR" rev-parse --short refs/qfork/base)), reusing it"
+    banner "base: qemu/ already has QEMU $BASE_VERSION (refs/qfork/base ${base:0:7}), reusing it"
     if [ ! -f "$LOCK" ]; then
         got_kind=existing-tree got_file=- got_sha256=-
-        got_commit=$(git -C "$QEMU_DIR" rev-parse refs/qfork/base)
+        got_commit=$base
         write_lock
     fi
 }
@@ -285,7 +316,7 @@ write_lock() {
         echo "file $got_file"
         echo "sha256 $got_sha256"
         echo "commit ${got_commit:--}"
-        echo "base-commit $(git -C "$QEMU_DIR" rev-parse refs/qfork/base)"
+        echo "base-commit $(tree_query tree.base-commit)"
     } >"$tmp"
     mv -f "$tmp" "$LOCK"
 }
@@ -303,13 +334,15 @@ install_tree() {
     else
         desc="From a QEMU $BASE_VERSION source directory."
     fi
-    "$QFORK" -s "${SERIES_CONF:-$TOP/series.conf}" init --version "$BASE_VERSION" \
+    "$QFORK" init --version "$BASE_VERSION" \
             --source-desc "$desc" "$workdir/src" ||
         die "qfork init failed on the extracted tree; nothing was installed as qemu/"
     # Same filesystem: the rename is atomic, so qemu/ is either absent or whole.
     mv -T "$workdir/src" "$QEMU_DIR" ||
         die "could not rename the new tree to qemu/"
-    note "qemu/ is QEMU $BASE_VERSION at $(git -C "$QEMU_DIR" rev-parse --short refs/qfork/base)"
+    local base
+    base=$(tree_query tree.base-commit)
+    note "qemu/ is QEMU $BASE_VERSION at ${base:0:7}"
 }
 
 main() {
@@ -317,7 +350,6 @@ main() {
         check_existing_tree
         return 0
     fi
-    [ -x "$QFORK" ] || die "$QFORK not built (make builds it first)"
     workdir=$(mktemp -d "$(dirname "$QEMU_DIR")/.qemu-new.XXXXXX")
     banner "base: QEMU $BASE_VERSION ($BASE_TARBALL, sha256 ${BASE_SHA256:0:16}...)"
     if [ -n "${QEMU_SOURCE:-}" ]; then
@@ -332,4 +364,4 @@ main() {
     note "base.lock: source $got_kind"
 }
 
-main "$@"
+main

@@ -31,33 +31,6 @@ die() {
     exit 1
 }
 
-# series_base_attr KEY: the value of KEY in series.conf's "base" block,
-# or the version itself for KEY "version".  The pin lives in series.conf
-# only; scripts never hard-code it.
-series_base_attr() {
-    local key=$1 conf=${SERIES_CONF:-$TOP/series.conf}
-    [ -r "$conf" ] || die "cannot read $conf (it holds the pinned base)"
-    awk -v want="$key" '
-        /^[[:space:]]*#/ || /^[[:space:]]*$/ { next }
-        /^base / { inbase = 1; if (want == "version") { print $2; exit } ; next }
-        /^[^ ]/  { if (inbase) exit; next }
-        inbase && /^  [^ ]/ {
-            k = $1; sub(/^  [^ ]+ /, ""); sub(/[[:space:]]+$/, "")
-            if (k == want) { print; exit }
-        }' "$conf"
-}
-
-# Fill BASE_VERSION, BASE_TARBALL and BASE_SHA256 from series.conf.
-load_base_pin() {
-    BASE_VERSION=$(series_base_attr version)
-    BASE_TARBALL=$(series_base_attr tarball)
-    BASE_SHA256=$(series_base_attr sha256)
-    [ -n "$BASE_VERSION" ] ||
-        die "${SERIES_CONF:-$TOP/series.conf}: no 'base VERSION' directive"
-    [ -n "$BASE_TARBALL" ] && [ -n "$BASE_SHA256" ] ||
-        die "${SERIES_CONF:-$TOP/series.conf}: base $BASE_VERSION needs 'tarball' and 'sha256'"
-}
-
 sha256_of() {
     sha256sum "$1" | cut -d' ' -f1
 }

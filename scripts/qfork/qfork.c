@@ -193,6 +193,21 @@ static const QfCommand commands[] = {
      "check fails.\n"
      "\n"
      "  --sysroot DIR        read sysfs and /dev below DIR (default /)\n"},
+    {"query", qf_cmd_query,
+     "print one fact the build scripts need, from its one owner",
+     "query KEY",
+     "Prints KEY's value on one line (tree.dirty: one line per changed\n"
+     "path, none when clean), even with -q; exit 1 naming what is missing\n"
+     "when there is no such value.  The scripts under scripts/ ask this\n"
+     "rather than read series.conf or the tree's git themselves.\n"
+     "\n"
+     "  base.version        the QEMU release series.conf pins\n"
+     "  base.tarball        its tarball's file name\n"
+     "  base.sha256         the tarball's sha256\n"
+     "  tree.base-version   the release the tree's base commit holds\n"
+     "  tree.base-commit    the tree's base commit (" QF_BASE_REF ")\n"
+     "  tree.dirty          uncommitted changes, `git status --porcelain`\n"
+     "                      lines (untracked files count, build/ does not)\n"},
     {"help", cmd_help,
      "show help for qfork or one command",
      "help [COMMAND]",

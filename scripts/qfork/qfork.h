@@ -108,5 +108,6 @@ int qf_cmd_rebase(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_vm(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_doctor(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_bisect(QfContext *ctx, int argc, char **argv, GError **error);
+int qf_cmd_query(QfContext *ctx, int argc, char **argv, GError **error);
 
 #endif

@@ -47,6 +47,13 @@ expect_in "does not match the pin $wrong" "fetch refuses the tarball, saying why
 expect_in "nothing was changed" "and says nothing changed"
 unchanged "wrong checksum"
 
+# A tarball name that is not a file name: refused before anything is
+# fetched (it would name a path outside cache/).
+run_qfork 1 rebase 1.1 --sha256 "$(fx_sha "$t11")" --tarball ../fx.tar.xz --source "$t11"
+expect_in "tarball '../fx.tar.xz' is not a file name" "a tarball path is refused, saying why"
+expect_in "nothing was changed" "and says nothing changed"
+unchanged "tarball path"
+
 # The tarball of another release: refused by its VERSION.
 run_qfork 1 rebase 1.1 --sha256 "$(fx_sha "$p.fx_1.2+ds.orig.tar.xz")" --source "$p.fx_1.2+ds.orig.tar.xz"
 expect_in "is QEMU 1.2, but series.conf pins 1.1" "a tarball of another version is refused"

@@ -7,7 +7,6 @@
  *   backup/          series.conf, base.lock and patches/ as they were
  *   staged/N.patch   the new content of entry N's patch file
  *   current.patch    the patch of the entry the rebase stopped at
- *   series.conf      the series with the new pin, for fetch-base.sh
  *   base.lock        what fetch-base.sh obtained
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
@@ -1372,20 +1371,26 @@ static char *read_lock_value(const char *lock, const char *key)
     return NULL;
 }
 
-/* scripts/fetch-base.sh, pointed at the staging tree and the new pin. */
+/* scripts/fetch-base.sh, given the new pin, into the staging tree. */
 static gboolean fetch_new_base(Run *run, GError **error)
 {
     g_autoptr(GSubprocessLauncher) l =
         g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_NONE);
     g_autoptr(GSubprocess) proc = NULL;
-    g_autofree char *conf = state_path(run, "series.conf");
     g_autofree char *staging = state_path(run, "new");
     g_autofree char *lock = state_path(run, "base.lock");
     g_autofree char *upstream = st(run, "upstream");
+    g_autofree char *tarball = st(run, "new-tarball");
     const char *source = run->opts->source ? run->opts->source : upstream;
-    const char *argv[] = {run->opts->fetch_script, NULL};
+    const char *argv[] = {run->opts->fetch_script,
+                          "--version",
+                          run->opts->version,
+                          "--tarball",
+                          tarball,
+                          "--sha256",
+                          run->opts->sha256,
+                          NULL};
 
-    g_subprocess_launcher_setenv(l, "SERIES_CONF", conf, TRUE);
     g_subprocess_launcher_setenv(l, "QEMU_DIR", staging, TRUE);
     g_subprocess_launcher_setenv(l, "BASE_LOCK", lock, TRUE);
     g_subprocess_launcher_setenv(l, "TOP", run->series->dir, TRUE);
@@ -1498,20 +1503,21 @@ static gboolean record_start(Run *run, const char *tarball, GError **error)
     return state_save(run, error);
 }
 
-/* The series with only the pin changed, for fetch-base.sh to read. */
-static gboolean write_pinned_series(Run *run, const char *tarball,
-                                    GError **error)
+/*
+ * The new pin is one series.conf can hold (a release, a tarball file name,
+ * a sha256): fetch-base.sh gets it as arguments, and the end writes it.
+ */
+static gboolean check_new_pin(Run *run, const char *tarball, GError **error)
 {
     g_autofree char *text = NULL;
     g_autofree char *edited = NULL;
-    g_autofree char *to = state_path(run, "series.conf");
     QfBasePin pin = {run->opts->version, tarball, run->opts->sha256};
 
     if (!g_file_get_contents(run->series->path, &text, NULL, error)) {
         return FALSE;
     }
     edited = qf_rebase_edit_series(text, run->series, &pin, NULL, 0, error);
-    return edited && g_file_set_contents(to, edited, -1, error);
+    return edited != NULL;
 }
 
 static gboolean check_start(const QfSeries *series, QfTree *tree,
@@ -1576,7 +1582,8 @@ static gboolean prepare(Run *run, GError **error)
     g_autofree char *tarball = new_tarball_name(run->series, run->opts, error);
     g_autofree char *up = NULL;
 
-    if (!tarball || !qf_state_make_dir(run->state_dir, error) ||
+    if (!tarball || !check_new_pin(run, tarball, error) ||
+        !qf_state_make_dir(run->state_dir, error) ||
         !record_start(run, tarball, error)) {
         return FALSE;
     }
@@ -1594,7 +1601,6 @@ static gboolean prepare(Run *run, GError **error)
     }
     return check_carriable(run, error) &&
            back_up(run, run->series->dir, error) &&
-           write_pinned_series(run, tarball, error) &&
            fetch_new_base(run, error) && import_new_base(run, error) &&
            state_save(run, error);
 }
