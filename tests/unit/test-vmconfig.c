@@ -370,6 +370,27 @@ static void test_json_errors_duplicate_host(void)
     g_assert_nonnull(strstr(err->message, "passed through twice"));
 }
 
+/* A copy is equal and shares nothing: changing it leaves the original. */
+static void test_copy(void)
+{
+    g_autoptr(QfVmConfig) cfg = build_ok("grace-4gpu");
+    g_autoptr(QfVmConfig) copy = qf_vmconfig_copy(cfg);
+    g_autofree char *want = qf_vmconfig_to_json(cfg);
+    g_autofree char *got = qf_vmconfig_to_json(copy);
+    QfVmSmmu *smmu = g_ptr_array_index(copy->smmus, 0);
+    QfVmGpu *gpu = g_ptr_array_index(smmu->gpus, 0);
+    g_autofree char *after = NULL;
+
+    g_assert_cmpstr(got, ==, want);
+    g_free(smmu->ats);
+    smmu->ats = g_strdup("off");
+    g_array_index(gpu->mem_nodes, guint, 0) = 99;
+    ((QfVmNode *)g_ptr_array_index(copy->nodes, 0))->cpus = 1;
+    g_ptr_array_set_size(copy->smmus, 1);
+    after = qf_vmconfig_to_json(cfg);
+    g_assert_cmpstr(after, ==, want);
+}
+
 static void test_overrides(void)
 {
     g_autoptr(QfVmConfig) cfg = build_ok("grace-4gpu");
@@ -532,6 +553,7 @@ int main(int argc, char **argv)
     g_test_add_func("/vmconfig/bus-overlap", test_json_bus_overlap);
     g_test_add_func("/vmconfig/duplicate-host",
                     test_json_errors_duplicate_host);
+    g_test_add_func("/vmconfig/copy", test_copy);
     g_test_add_func("/vmconfig/overrides", test_overrides);
     g_test_add_func("/vmconfig/override-egm-off", test_override_egm_off);
     g_test_add_func("/vmconfig/override-errors", test_override_errors);

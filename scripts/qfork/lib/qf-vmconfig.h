@@ -5,7 +5,8 @@
  * A QfVmConfig is built from a host's topology (qf_vmconfig_from_topology)
  * or read from its JSON form (qf_vmconfig_from_json), which is what users
  * review and version; overrides change it; qf_vmconfig_argv() turns it into
- * the qemu-system-aarch64 argv.  The shape of the VM:
+ * the qemu-system-aarch64 argv (the files: qf-vmconfig.c the model and its
+ * validation, -host.c, -json.c, -override.c, -argv.c).  The shape of the VM:
  *
  *   - one guest NUMA node with CPUs and memory per host node that has
  *     selected GPUs on it; its memory is the host's EGM region
@@ -76,6 +77,9 @@ typedef struct QfVmConfig {
 
 void qf_vmconfig_free(QfVmConfig *cfg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfVmConfig, qf_vmconfig_free)
+
+/* A deep copy: nothing of @cfg is shared with it. */
+QfVmConfig *qf_vmconfig_copy(const QfVmConfig *cfg);
 
 /*
  * Build the VM for @topo.  @gpus selects GPUs by PCI address (NULL: all
