@@ -289,7 +289,8 @@ static char *find_series_file(void)
         g_autofree char *path = g_build_filename(dir, SERIES_FILE, NULL);
         char *parent;
 
-        if (g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        /* Found if it exists: loading refuses a FIFO or a directory. */
+        if (g_file_test(path, G_FILE_TEST_EXISTS)) {
             return g_steal_pointer(&path);
         }
         parent = g_path_get_dirname(dir);

@@ -47,7 +47,7 @@ mkdir -p "$out"
     -I"$lib" $(pkg-config --cflags glib-2.0) \
     "$top/tests/fuzz/fuzz-patch.c" \
     "$lib/qf-patch.c" "$lib/qf-apply.c" "$lib/qf-base85.c" \
-    "$lib/qf-delta.c" "$lib/qf-error.c" \
+    "$lib/qf-delta.c" "$lib/qf-error.c" "$lib/qf-file.c" \
     $(pkg-config --libs glib-2.0 zlib) -o "$out/fuzz-patch"
 
 # ---- seed corpus from a real repository ---------------------------------

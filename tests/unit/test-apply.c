@@ -466,6 +466,83 @@ static void test_binary_preimage_mismatch(void)
     fx_binary_clear(&f);
 }
 
+/*
+ * A delta copies its unchanged bytes from whatever file has the size it
+ * names: without an index line nothing identifies the pre-image, and the
+ * patch is refused, even where it would happen to be right.
+ */
+static void test_binary_without_index(void)
+{
+    FxBinary f;
+    g_autofree char *tree = NULL;
+    g_autoptr(GRegex) index_line =
+        g_regex_new("^index .*\n", G_REGEX_MULTILINE, 0, NULL);
+    g_autofree char *no_index = NULL;
+    g_autoptr(QfApplyResult) r = NULL;
+
+    FX_SKIP_WITHOUT_GIT();
+    fx_binary(&f);
+    no_index = g_regex_replace_literal(index_line, f.change_patch, -1, 0, "",
+                                       0, NULL);
+    g_assert_null(strstr(no_index, "\nindex "));
+    tree = fx_tmpdir();
+    r = apply_ok(tree, f.add_patch, 0, FALSE);
+    apply_fails(tree, no_index, 0, QF_ERROR_CONFLICT,
+                "tests/data/acpi/virt/SRAT: binary patch without an "
+                "\"index\" line");
+    fx_rm_rf(tree);
+    fx_binary_clear(&f);
+}
+
+/* ---- changes of one patch that cannot exist together -------------------- */
+
+static void test_layout_conflict(void)
+{
+    static const char link_over_file[] = "diff --git a/esc/new b/esc/new\n"
+                                         "new file mode 100644\n"
+                                         "--- /dev/null\n"
+                                         "+++ b/esc/new\n"
+                                         "@@ -0,0 +1 @@\n"
+                                         "+x\n"
+                                         "diff --git a/esc b/esc\n"
+                                         "new file mode 120000\n"
+                                         "--- /dev/null\n"
+                                         "+++ b/esc\n"
+                                         "@@ -0,0 +1 @@\n"
+                                         "+/tmp\n"
+                                         "\\ No newline at end of file\n";
+    g_autofree char *tree = fx_tmpdir();
+
+    fx_write(tree, "f", "a\n", -1);
+    apply_fails(tree, link_over_file, 0, QF_ERROR_CONFLICT,
+                "t.patch:7: esc: the patch makes 'esc' a symlink and also "
+                "writes 'esc/new' below it (line 1)");
+    fx_rm_rf(tree);
+}
+
+/* A hand-made patch (the parser refuses such headers) fails, not crashes. */
+static void test_no_path_left(void)
+{
+    static const char copy[] = "diff --git a/f b/g\n"
+                               "similarity index 100%\n"
+                               "copy from f\n"
+                               "copy to g\n";
+    g_autofree char *tree = fx_tmpdir();
+    g_autoptr(QfPatch) p = parse(copy);
+    QfFilePatch *fp = p->files->pdata[0];
+    QfApplyOptions opts = { .reverse = TRUE };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QfApplyResult) r = NULL;
+
+    fx_write(tree, "f", "a\n", -1);
+    g_clear_pointer(&fp->new_path, g_free);
+    r = qf_apply_prepare(tree, p, &opts, &error);
+    g_assert_null(r);
+    g_assert_error(error, QF_ERROR, QF_ERROR_PARSE);
+    g_assert_false(qf_apply_is_applied(tree, p));
+    fx_rm_rf(tree);
+}
+
 /* ---- bad input: clear error, nothing changed ---------------------------- */
 
 static void test_bad_parse(void)
@@ -821,5 +898,8 @@ int main(int argc, char **argv)
     g_test_add_func("/apply/write/failure-names-path",
                     test_write_failure_names_path);
     g_test_add_func("/apply/git/cross-check", test_git_cross_check);
+    g_test_add_func("/apply/binary/without-index", test_binary_without_index);
+    g_test_add_func("/apply/bad/layout-conflict", test_layout_conflict);
+    g_test_add_func("/apply/bad/no-path-left", test_no_path_left);
     return g_test_run();
 }

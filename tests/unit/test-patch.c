@@ -674,6 +674,63 @@ static void test_no_diff(void)
     g_assert_nonnull(strstr(error->message, "empty.patch"));
 }
 
+/*
+ * A file is created, deleted, renamed or copied, never two of these (git:
+ * "inconsistent header lines").  Deleted + copy used to crash the applier.
+ */
+static void test_inconsistent_headers(void)
+{
+    static const struct {
+        const char *headers;
+        guint line;
+        const char *what;
+    } cases[] = {
+        { "deleted file mode 100644\ncopy from a\ncopy to b\n", 3,
+          "inconsistent header lines 2 and 3: a copy header after a "
+          "deleted file one" },
+        { "new file mode 100644\ncopy from a\ncopy to b\n", 3,
+          "inconsistent header lines 2 and 3" },
+        { "copy from a\ncopy to b\ndeleted file mode 100644\n", 4,
+          "inconsistent header lines 2 and 4" },
+        { "rename from a\nrename to b\nnew file mode 100644\n", 4,
+          "a new file header after a rename one" },
+        { "rename from a\ncopy to b\n", 3, "a copy header after a rename" },
+        { "new file mode 100644\ndeleted file mode 100644\n", 3,
+          "inconsistent header lines 2 and 3" },
+        { "new file mode 100755\nold mode 100644\n", 3,
+          "a new file has no old mode" },
+        { "old mode 100644\nnew file mode 100755\n", 3,
+          "a new file has no old mode" },
+        { "deleted file mode 100644\nnew mode 100755\n", 3,
+          "a deleted file has no new mode" },
+        { "copy from a\ncopy to a\n", 2, "copy from and to the same path" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *text = g_strdup_printf(
+            "diff --git a/a b/b\n%s", cases[i].headers);
+
+        parse_fails_at(text, strlen(text), cases[i].line, cases[i].what);
+    }
+}
+
+/* A FIFO is refused without waiting for a writer. */
+static void test_load_fifo(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("test-patch-XXXXXX", NULL);
+    g_autofree char *fifo = g_build_filename(dir, "p.patch", NULL);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QfPatch) p = NULL;
+
+    g_assert_cmpint(mkfifo(fifo, 0600), ==, 0);
+    p = qf_patch_load(fifo, &error);
+    g_assert_null(p);
+    g_assert_error(error, QF_ERROR, QF_ERROR_IO);
+    g_assert_nonnull(strstr(error->message, "is a FIFO, not a regular file"));
+    g_unlink(fifo);
+    g_rmdir(dir);
+}
+
 static void test_load_missing(void)
 {
     g_autoptr(GError) error = NULL;
@@ -777,6 +834,9 @@ int main(int argc, char **argv)
     }
     g_test_add_func("/patch/bad/no-diff", test_no_diff);
     g_test_add_func("/patch/load/missing", test_load_missing);
+    g_test_add_func("/patch/load/fifo", test_load_fifo);
+    g_test_add_func("/patch/bad/inconsistent-headers",
+                    test_inconsistent_headers);
     g_test_add_func("/patch/helpers/base85", test_base85_vector);
     g_test_add_func("/patch/helpers/delta", test_delta_opcodes);
     g_test_add_func("/patch/helpers/blob-sha1", test_blob_sha1);

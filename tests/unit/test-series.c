@@ -496,6 +496,11 @@ static const BadCase bad_cases[] = {
       "tab in indentation" },
     { "indent-space-tab", BASE "upstream " SHA_A "\n  subject a\n"
       " \tpatch x\n", 4, "tab in indentation" },
+    /* A required attribute behind a bad indent: only the indent is wrong. */
+    { "indent-tab-required", BASE "downstream d\n  subject a\n"
+      "\tpatch p.patch\n", 4, "tab in indentation" },
+    { "indent-3-required", BASE "sauce " SHA_A "\n   subject a\n"
+      "  patch p.patch\n", 3, "indented by 3 spaces" },
     { "indent-1", BASE "upstream " SHA_A "\n  subject a\n patch x\n", 4,
       "indented by 1 space: attributes are indented by exactly two" },
     { "indent-3", BASE "upstream " SHA_A "\n  subject a\n   patch x\n", 4,

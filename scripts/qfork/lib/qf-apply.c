@@ -870,6 +870,20 @@ static gboolean check_binary_preimage(const Ctx *ctx, const Side *s,
                     "%s: %s: binary file differs from the patch's pre-image",
                     ctx->patch->filename, s->src);
     }
+    /*
+     * Nothing names the pre-image: a delta carries only its source's size
+     * and copies the unchanged bytes from whatever file is there (its
+     * reverse delta does the same, so it proves nothing either), and a
+     * literal would replace a file nobody checked.  git refuses these.
+     */
+    if (oid == OID_UNKNOWN && s->check_kind != QF_BINARY_LITERAL) {
+        return fail(error, QF_ERROR_CONFLICT,
+                    "%s: %s: binary patch without an \"index\" line: "
+                    "nothing identifies the file it was made for, so it "
+                    "cannot be checked (regenerate it with git format-patch "
+                    "--binary)",
+                    ctx->patch->filename, s->src);
+    }
     return TRUE;
 }
 
@@ -897,6 +911,7 @@ static GBytes *apply_binary(const Ctx *ctx, const Side *s, GBytes *pre,
              side_path(s), local->message);
         return NULL;
     }
+
     if (s->dst && check_oid(post, s->dst_oid, &actual) == OID_MISMATCH) {
         fail(error, QF_ERROR_CONFLICT,
              "%s: %s: binary result is blob %.12s, the patch says %.12s",
@@ -998,6 +1013,12 @@ static gboolean apply_file(Ctx *ctx, const QfFilePatch *fp, GError **error)
     guint mode;
 
     orient(fp, ctx->opts.reverse, &s);
+    if (!s.src && !s.dst) {
+        /* The parser refuses such headers; a hand-made patch may not. */
+        return fail(error, QF_ERROR_PARSE,
+                    "%s:%u: this diff leaves no file to work on",
+                    ctx->patch->filename, fp->patch_line);
+    }
     if (!check_path(ctx, s.src, error) || !check_path(ctx, s.dst, error) ||
         (s.src && !(src = get_node(ctx, s.src, error)))) {
         return FALSE;
@@ -1024,6 +1045,59 @@ static gboolean apply_file(Ctx *ctx, const QfFilePatch *fp, GError **error)
     return TRUE;
 }
 
+/* The line of the last diff that writes @path, for messages. */
+static guint patch_line_writing(const Ctx *ctx, const char *path)
+{
+    guint line = 0;
+
+    for (guint i = 0; i < ctx->patch->files->len; i++) {
+        const QfFilePatch *fp = ctx->patch->files->pdata[i];
+        Side s;
+
+        orient(fp, ctx->opts.reverse, &s);
+        if (s.dst && g_str_equal(s.dst, path)) {
+            line = fp->patch_line;
+        }
+    }
+    return line;
+}
+
+/*
+ * Each change was checked against the tree and the changes before it;
+ * a later change can still make an earlier path impossible to write (a
+ * new file esc/new, then a symlink esc).  Check that what the patch
+ * leaves behind can exist at once: nothing below a file or a symlink.
+ */
+static gboolean check_final_layout(const Ctx *ctx, GError **error)
+{
+    for (guint i = 0; i < ctx->result->changes->len; i++) {
+        const QfFileChange *c = ctx->result->changes->pdata[i];
+        const char *path = c->path;
+        const Node *node = g_hash_table_lookup(ctx->nodes, path);
+
+        if (c->kind == QF_CHANGE_DELETE || !node || !node->exists) {
+            continue;
+        }
+        for (const char *slash = strchr(path, '/'); slash;
+             slash = strchr(slash + 1, '/')) {
+            g_autofree char *prefix = g_strndup(path, (gsize)(slash - path));
+            const Node *up = g_hash_table_lookup(ctx->nodes, prefix);
+
+            if (up && up->exists && !up->is_dir) {
+                return fail(error, QF_ERROR_CONFLICT,
+                            "%s:%u: %s: the patch makes '%s' %s and also "
+                            "writes '%s' below it (line %u); a path cannot "
+                            "be both a file and a directory",
+                            ctx->patch->filename,
+                            patch_line_writing(ctx, prefix), prefix, prefix,
+                            up->mode == MODE_SYMLINK ? "a symlink" : "a file",
+                            path, patch_line_writing(ctx, path));
+            }
+        }
+    }
+    return TRUE;
+}
+
 /* ---- public entry points ---------------------------------------------- */
 
 QfApplyResult *qf_apply_prepare(const char *tree, const QfPatch *patch,
@@ -1047,6 +1121,10 @@ QfApplyResult *qf_apply_prepare(const char *tree, const QfPatch *patch,
             ctx_clear(&ctx);
             return NULL;
         }
+    }
+    if (!check_final_layout(&ctx, error)) {
+        ctx_clear(&ctx);
+        return NULL;
     }
     result = g_steal_pointer(&ctx.result);
     ctx_clear(&ctx);

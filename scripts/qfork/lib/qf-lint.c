@@ -12,6 +12,8 @@
 
 #include <string.h>
 
+#include "qf-file.h"
+
 typedef struct Lint {
     const QfSeries *series;
     char *name;                 /* series file name for messages */
@@ -286,6 +288,7 @@ static void check_listed_patch(Lint *l, const QfEntry *e, GHashTable *listed)
     g_autofree char *key = patch_key(e->patch);
     g_autofree char *path = qf_entry_patch_path(l->series, e);
     g_autofree char *contents = NULL;
+    g_autoptr(GError) error = NULL;
     guint line = e->patch_line ? e->patch_line : e->line;
     gpointer first = g_hash_table_lookup(listed, key);
 
@@ -296,14 +299,15 @@ static void check_listed_patch(Lint *l, const QfEntry *e, GHashTable *listed)
     }
     g_hash_table_insert(listed, g_steal_pointer(&key),
                         GUINT_TO_POINTER(line));
-    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+    if (!g_file_test(path, G_FILE_TEST_EXISTS)) {
         problem(l, "%s:%u: patch file %s of %s entry %s does not exist",
                 l->name, line, e->patch, qf_entry_kind_name(e->kind),
                 e->name);
         return;
     }
-    if (!g_file_get_contents(path, &contents, NULL, NULL)) {
-        problem(l, "%s: cannot be read", e->patch);
+    if (!qf_file_read_regular(path, &contents, NULL, &error)) {
+        problem(l, "%s:%u: patch file of %s entry %s: %s", l->name, line,
+                qf_entry_kind_name(e->kind), e->name, error->message);
         return;
     }
     check_patch_text(l, e->patch, contents, e);

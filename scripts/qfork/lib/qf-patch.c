@@ -16,6 +16,7 @@
 #include "qf-base85.h"
 #include "qf-delta.h"
 #include "qf-error.h"
+#include "qf-file.h"
 
 /* One line of the patch: len excludes the '\n' but keeps any '\r'. */
 typedef struct Line {
@@ -1151,6 +1152,14 @@ typedef struct GitHeader {
     char *minus, *plus; /* from the ---/+++ lines; NULL for /dev/null */
     gboolean have_minus;
     gboolean created, deleted;
+    /*
+     * Line of the first header saying what happens to the file as a whole
+     * (created, deleted, renamed, copied) and what it was; at most one
+     * such kind may appear, as in git's "inconsistent header lines".
+     */
+    guint kind_line;
+    const char *kind_name;
+    guint old_mode_line, new_mode_line; /* "old mode", "new mode" */
 } GitHeader;
 
 static void git_header_clear(GitHeader *h)
@@ -1280,12 +1289,77 @@ static gboolean apply_ext_name(const Reader *r, GitHeader *h, QfFilePatch *fp,
     return TRUE;
 }
 
+static const char *ext_kind_name(ExtKind kind)
+{
+    switch (kind) {
+    case EXT_MODE_DELETED:
+        return "deleted file";
+    case EXT_MODE_CREATED:
+        return "new file";
+    case EXT_RENAME_FROM:
+    case EXT_RENAME_TO:
+        return "rename";
+    case EXT_COPY_FROM:
+    case EXT_COPY_TO:
+        return "copy";
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * A file is created, deleted, renamed or copied - never two of these at
+ * once (git: "inconsistent header lines"): applying such a mix would be a
+ * guess, and some mixes (a deleted copy) leave no path to work on.  A
+ * created file has no old mode and a deleted one no new mode.
+ */
+static gboolean check_ext_consistency(const Reader *r, GitHeader *h,
+                                      ExtKind kind, GError **error)
+{
+    const char *name = ext_kind_name(kind);
+    guint lineno = r->lineno;
+
+    if (kind == EXT_MODE_OLD) {
+        h->old_mode_line = lineno;
+    } else if (kind == EXT_MODE_NEW) {
+        h->new_mode_line = lineno;
+    }
+    if (name && h->kind_name && strcmp(name, h->kind_name) != 0) {
+        return parse_error(r, lineno, error,
+                           "inconsistent header lines %u and %u: a %s "
+                           "header after a %s one",
+                           h->kind_line, lineno, name, h->kind_name);
+    }
+    if (name && !h->kind_name) {
+        h->kind_name = name;
+        h->kind_line = lineno;
+    }
+    if (g_strcmp0(h->kind_name, "new file") == 0 && h->old_mode_line) {
+        return parse_error(r, MAX(h->kind_line, h->old_mode_line), error,
+                           "inconsistent header lines %u and %u: a new "
+                           "file has no old mode",
+                           MIN(h->kind_line, h->old_mode_line),
+                           MAX(h->kind_line, h->old_mode_line));
+    }
+    if (g_strcmp0(h->kind_name, "deleted file") == 0 && h->new_mode_line) {
+        return parse_error(r, MAX(h->kind_line, h->new_mode_line), error,
+                           "inconsistent header lines %u and %u: a deleted "
+                           "file has no new mode",
+                           MIN(h->kind_line, h->new_mode_line),
+                           MAX(h->kind_line, h->new_mode_line));
+    }
+    return TRUE;
+}
+
 static gboolean apply_ext_header(const Reader *r, GitHeader *h, QfFilePatch *fp,
                                  ExtKind kind, Line line, Line value,
                                  GError **error)
 {
     gboolean ok = TRUE;
 
+    if (!check_ext_consistency(r, h, kind, error)) {
+        return FALSE;
+    }
     switch (kind) {
     case EXT_MODE_OLD:
     case EXT_MODE_DELETED:
@@ -1369,14 +1443,15 @@ static gboolean git_resolve_paths(const Reader *r, GitHeader *h,
 {
     const char *old = h->a, *new = h->b;
 
-    if (h->created && h->deleted) {
-        return parse_error(r, fp->patch_line, error,
-                           "a file cannot be both created and deleted");
-    }
     if (fp->is_rename || fp->is_copy) {
         if (!h->from || !h->to) {
             return parse_error(r, fp->patch_line, error,
                                "rename or copy without both from and to");
+        }
+        if (strcmp(h->from, h->to) == 0) {
+            return parse_error(r, h->kind_line, error,
+                               "%s from and to the same path '%s'",
+                               h->kind_name, h->from);
         }
         old = h->from;
         new = h->to;
@@ -1565,15 +1640,9 @@ QfPatch *qf_patch_parse(const char *data, gsize len, const char *filename,
 QfPatch *qf_patch_load(const char *path, GError **error)
 {
     g_autofree char *data = NULL;
-    g_autoptr(GError) local = NULL;
     gsize len;
 
-    if (!g_file_get_contents(path, &data, &len, &local)) {
-        g_set_error(error, QF_ERROR,
-                    g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-                        ? QF_ERROR_NOT_FOUND
-                        : QF_ERROR_IO,
-                    "%s", local->message);
+    if (!qf_file_read_regular(path, &data, &len, error)) {
         return NULL;
     }
     return qf_patch_parse(data, len, path, error);

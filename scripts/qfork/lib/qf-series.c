@@ -10,6 +10,7 @@
  */
 #include "qf-series.h"
 #include "qf-error.h"
+#include "qf-file.h"
 
 #include <string.h>
 
@@ -684,6 +685,24 @@ static char *split_word(const char *s, const char **rest)
     return g_strndup(s, n);
 }
 
+/*
+ * A badly indented attribute is reported at its own line; its key still
+ * counts as given, so that the block is not also said to lack it (which
+ * would be reported first, at the entry's line, and point away from the
+ * real mistake).
+ */
+static void note_misindented_key(Parser *p, const char *line, gsize indent)
+{
+    const char *value;
+    g_autofree char *key = split_word(line + indent, &value);
+
+    if (p->block != BLOCK_NONE && *key &&
+        !g_hash_table_contains(p->block_attrs, key)) {
+        g_hash_table_insert(p->block_attrs, g_steal_pointer(&key),
+                            GUINT_TO_POINTER(p->line));
+    }
+}
+
 static void parse_indented(Parser *p, const char *line)
 {
     gsize indent = strspn(line, " \t");
@@ -693,12 +712,14 @@ static void parse_indented(Parser *p, const char *line)
     if (memchr(line, '\t', indent)) {
         parse_error(p, p->line, "tab in indentation: attributes are "
                     "indented by exactly two spaces");
+        note_misindented_key(p, line, indent);
         return;
     }
     if (indent != 2) {
         parse_error(p, p->line, "indented by %zu space%s: attributes are "
                     "indented by exactly two spaces", indent,
                     indent == 1 ? "" : "s");
+        note_misindented_key(p, line, indent);
         return;
     }
     key = split_word(line + 2, &value);
@@ -817,14 +838,9 @@ QfSeries *qf_series_parse(const char *text, gsize len, const char *path,
 
 static char *read_series_file(const char *path, gsize *len, GError **error)
 {
-    g_autoptr(GError) local = NULL;
     char *text = NULL;
 
-    if (!g_file_get_contents(path, &text, len, &local)) {
-        g_set_error(error, QF_ERROR,
-                    g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)
-                    ? QF_ERROR_NOT_FOUND : QF_ERROR_IO,
-                    "%s", local->message);
+    if (!qf_file_read_regular(path, &text, len, error)) {
         return NULL;
     }
     return text;
