@@ -28,6 +28,10 @@ QFORK_UNIT_BINS := $(QFORK_UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 qfork: $(QFORK)
 qfork-tests: $(QFORK) $(QFORK_UNIT_BINS)
 
+# The paths README and messages show (build/qfork, build/tests/test-tree)
+# name the same files as the absolute ones the rules build.
+$(patsubst $(TOP)/%,%,$(QFORK) $(QFORK_UNIT_BINS)): %: $(TOP)/% ; @:
+
 # Fails, naming the Debian packages, when a build dependency is missing.
 qfork-deps:
 	@missing=; \
