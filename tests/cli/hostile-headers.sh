@@ -40,8 +40,12 @@ for name in deleted-copy new-copy new-rename deleted-rename rename-copy \
     hostile_series "$name"
     refused_cleanly "$name: push" 1 "qfork push: $name" \
         "patches/$name.patch:" "inconsistent header lines 7 and " -- push
-    refused_cleanly "$name: push --dry-run" 1 "$name" \
-        "patches/$name.patch:" "inconsistent header lines 7 and " -- push --dry-run
+    case $name in
+    deleted-copy | new-copy)    # the two that crashed the dry run too
+        refused_cleanly "$name: push --dry-run" 1 "$name" \
+            "patches/$name.patch:" "inconsistent header lines 7 and " -- push --dry-run
+        ;;
+    esac
 done
 
 # A copy onto itself names no second file either.
