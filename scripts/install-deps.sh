@@ -146,25 +146,11 @@ download_qmp_pinned() {
     return 1
 }
 
-# When unstable has moved past the pinned version: a private apt state
-# (lists, cache, sources) for unstable, so apt checks the archive's
-# signature and the package's hash, without touching the system's sources.
+# When unstable has moved past the pinned version: a private apt index of
+# unstable (pipeline-lib.sh), so apt checks the archive's signature and
+# the package's hash, without touching the system's sources.
 download_qmp_private_index() {
-    local destdir=$1 state
-    state=$(mktemp -d)
-    mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
-    printf 'Types: deb\nURIs: %s\nSuites: unstable\nComponents: main\nSigned-By: %s\n' \
-        "$(apt_bookworm_uris | tr '\n' ' ')" "$KEYRING" >"$state/unstable.sources"
-    local o=(-o "Dir::Etc::SourceList=/dev/null"
-             -o "Dir::State::Lists=$state/lists" -o "Dir::Cache=$state/cache"
-             -o "Dir::Etc::SourceParts=$state" -o "APT::Sandbox::User=root")
-    if apt-get "${o[@]}" update -qq >/dev/null &&
-       (cd "$destdir" && apt-get "${o[@]}" download -qq "$QMP_PACKAGE" >/dev/null); then
-        rm -rf "$state"
-        return 0
-    fi
-    rm -rf "$state"
-    return 1
+    apt_private_download unstable "$(dpkg --print-architecture)" "$1" "$QMP_PACKAGE"
 }
 
 install_qmp() {

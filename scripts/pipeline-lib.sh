@@ -107,3 +107,46 @@ download_verified() {
     fi
     mv -f "$part" "$dest"
 }
+
+# apt_private_setup SUITES ARCH STATE: a private apt state in STATE
+# (sources, lists, cache) for the Debian SUITES (space-separated, e.g.
+# "unstable bookworm-backports") and architecture ARCH, on the machine's
+# own bookworm mirror; sets APT_PRIVATE_OPTS for apt-get and apt-cache.
+# apt checks the archive's signature and each package's hash; the
+# system's sources and dpkg state are left alone.  The lists are fetched
+# when missing, older than a day, or made for other suites.
+apt_private_setup() {
+    local suites=$1 arch=$2 state=$3 text
+    [ -n "$(apt_bookworm_uris)" ] ||
+        { echo "error: no apt source for Debian bookworm in /etc/apt: no mirror to use" >&2; return 1; }
+    mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/parts"
+    text=$(printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nArchitectures: %s\nSigned-By: %s\n' \
+        "$(apt_bookworm_uris | tr '\n' ' ' | sed 's/ $//')" "$suites" "$arch" \
+        /usr/share/keyrings/debian-archive-keyring.gpg)
+    APT_PRIVATE_OPTS=(-o "Dir::Etc::SourceList=/dev/null"
+        -o "Dir::Etc::SourceParts=$state/parts" -o "Dir::State::Lists=$state/lists"
+        -o "Dir::Cache=$state/cache" -o "Dir::State::status=/dev/null"
+        -o "APT::Architecture=$arch" -o "APT::Architectures=$arch"
+        -o "APT::Sandbox::User=root")
+    if [ "$(cat "$state/parts/private.sources" 2>/dev/null)" = "$text" ] &&
+       [ -f "$state/updated" ] && [ -z "$(find "$state/updated" -mmin +1440)" ]; then
+        return 0
+    fi
+    rm -f "$state/updated"
+    printf '%s\n' "$text" >"$state/parts/private.sources"
+    apt-get "${APT_PRIVATE_OPTS[@]}" update -qq >/dev/null || return 1
+    touch "$state/updated"
+}
+
+# apt_private_download SUITES ARCH DESTDIR PACKAGE...: download the .debs
+# of PACKAGE... (apt-get download's names: pkg, pkg=version, pkg/suite)
+# into DESTDIR with a temporary private apt state (apt_private_setup).
+apt_private_download() {
+    local suites=$1 arch=$2 destdir=$3 state rc=0
+    shift 3
+    state=$(mktemp -d)
+    apt_private_setup "$suites" "$arch" "$state" &&
+        (cd "$destdir" && apt-get "${APT_PRIVATE_OPTS[@]}" download -qq "$@" >/dev/null) || rc=1
+    rm -rf "$state"
+    return "$rc"
+}
