@@ -17,7 +17,7 @@ expect_in "FAIL  smmuv3 nesting: the kernel is built without CONFIG_ARM_SMMU_V3_
 expect_in "FAIL  gpu 0019:01:00.0: is bound to nvidia, not to a vfio driver"
 expect_in "fix: echo 0019:01:00.0 > /sys/bus/pci/drivers/nvidia/unbind"
 expect_in "warn  hugepages: no hugepages reserved"
-expect_in "qfork doctor: 3 problems: this host is not ready for GPU passthrough"
+expect_in "qfork doctor: 4 problems: this host is not ready for GPU passthrough"
 expect_eq "$(tree_digest "$work/host")" "$before" "doctor changed nothing"
 
 run_qfork 1 doctor --sysroot "$sysfs/broken-numa"
@@ -29,5 +29,5 @@ expect_in "is not a directory"
 
 # -q: only the verdict.
 run_qfork 1 -q doctor --sysroot "$sysfs/broken-unbound"
-expect_eq "$out" "qfork doctor: 3 problems: this host is not ready for GPU passthrough" "-q prints only the verdict"
+expect_eq "$out" "qfork doctor: 4 problems: this host is not ready for GPU passthrough" "-q prints only the verdict"
 echo "$checks checks passed"

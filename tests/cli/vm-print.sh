@@ -10,7 +10,8 @@ golden=$top/tests/fixtures/vm
 Q=(--qemu qemu-system-aarch64)
 
 for host in grace-1gpu grace-4gpu grace-2gpu-shared; do
-    run_qfork 0 vm --sysroot "$sysfs/$host" "${Q[@]}"
+    out=$("$QFORK" vm --sysroot "$sysfs/$host" "${Q[@]}" 2>/dev/null) ||
+        fail "qfork vm --sysroot $sysfs/$host failed"
     if [ "$out" != "$(cat "$golden/$host.cmdline")" ]; then
         diff -u "$golden/$host.cmdline" <(printf '%s\n' "$out") >&2 || true
         fail "$host: command line differs from $golden/$host.cmdline"
@@ -19,7 +20,8 @@ for host in grace-1gpu grace-4gpu grace-2gpu-shared; do
 done
 
 # --print is the default; --json-out alone prints no command line.
-run_qfork 0 vm --sysroot "$sysfs/grace-4gpu" --json-out - "${Q[@]}"
+out=$("$QFORK" vm --sysroot "$sysfs/grace-4gpu" --json-out - "${Q[@]}" 2>/dev/null) ||
+    fail "qfork vm --json-out - failed"
 [ "$out" = "$(cat "$golden/grace-4gpu.json")" ] ||
     { diff -u "$golden/grace-4gpu.json" <(printf '%s\n' "$out") >&2; fail "4-GPU JSON differs"; }
 ok "grace-4gpu: the VM description is the reviewed one"
@@ -43,6 +45,34 @@ expect_in "-numa node,nodeid=0,cpus=0-1,memdev=mem0"
 expect_in "mem-path=/dev/egm5"
 expect_eq "$(tail -n 2 <<<"$out")" "    -nographic \\
     -kernel /boot/Image" "arguments after -- come last"
+
+# UEFI: the firmware code read-only, the VM's own variable store, named
+# after its JSON file unless --vars says otherwise; a kernel or a disk.
+run_qfork 0 vm --sysroot "$sysfs/grace-1gpu" "${Q[@]}"
+expect_in "-drive if=pflash,unit=0,format=raw,readonly=on,file=/usr/share/AAVMF/AAVMF_CODE.fd"
+expect_in "-drive if=pflash,unit=1,format=raw,file=grace-vm_VARS.fd"
+run_qfork 0 vm --from-json "$golden/grace-4gpu.json" --firmware /fw/A,B_CODE.fd \
+    --kernel /boot/Image --initrd /boot/initrd.img --append 'console=ttyAMA0 ro' "${Q[@]}"
+expect_in "readonly=on,file=/fw/A,,B_CODE.fd" "a comma in a -drive path is doubled"
+expect_in "-drive if=pflash,unit=1,format=raw,file=$golden/grace-4gpu_VARS.fd"
+expect_in "-kernel /boot/Image"
+expect_in "-initrd /boot/initrd.img"
+expect_in "-append 'console=ttyAMA0 ro'"
+printf 'QFI\373rest' >"$work/disk.img"
+run_qfork 0 vm --sysroot "$sysfs/grace-1gpu" --vars "$work/my_VARS.fd" --disk "$work/disk.img" "${Q[@]}"
+expect_in "-drive if=pflash,unit=1,format=raw,file=$work/my_VARS.fd"
+expect_in "-drive if=none,id=disk0,format=qcow2,file=$work/disk.img"
+expect_in "-device virtio-blk-pci,drive=disk0,bus=pcie.0,bootindex=0"
+[ ! -e "$work/my_VARS.fd" ] || fail "--print created the variable store"
+ok "--print writes no variable store"
+run_qfork 1 vm --sysroot "$sysfs/grace-1gpu" --append quiet "${Q[@]}"
+expect_in "--initrd and --append need --kernel"
+
+# More than 16 NUMA nodes: Debian's guest kernels see 16.
+run_qfork 0 vm --sysroot "$sysfs/grace-4gpu" "${Q[@]}"
+expect_in "warning: this VM has 34 NUMA nodes: the guest kernel needs CONFIG_NODES_SHIFT >= 6"
+run_qfork 0 vm --sysroot "$sysfs/grace-1gpu" "${Q[@]}"
+expect_not_in "NODES_SHIFT" "9 nodes: no warning"
 
 # $QEMU_SYSTEM names the binary when --qemu does not.
 out=$(QEMU_SYSTEM=/opt/grace/qemu "$QFORK" vm --sysroot "$sysfs/grace-1gpu" | head -n 1)

@@ -46,7 +46,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-overrides=(--override node.cpus=1 --emulate-memory 256M)
+# The firmware qfork vm names by default, with a variable store of this
+# run's own (neither runs here: -S, then qtest).
+firmware=/usr/share/AAVMF/AAVMF_CODE.fd
+[ -r "$firmware" ] && [ -r "${firmware%CODE.fd}VARS.fd" ] ||
+    skip "no UEFI firmware $firmware (Debian: qemu-efi-aarch64)"
+cp "${firmware%CODE.fd}VARS.fd" "$work/VARS.fd"
+overrides=(--override node.cpus=1 --emulate-memory 256M --vars "$work/VARS.fd")
 if "$qemu" -object help 2>/dev/null | grep -qw acpi-egm-memory; then
     echo "this QEMU has acpi-egm-memory: EGM objects kept"
 else

@@ -5,6 +5,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qf-doctor.h"
+#include "qf-vmboot.h"
 #include "qf-error.h"
 #include "sysfs-fixtures.h"
 
@@ -83,11 +84,52 @@ static void test_unprepared_host(void)
     g_assert_nonnull(strstr(gpu->fix, "driver_override"));
     g_assert_nonnull(find(f, QF_FINDING_OK, "gpu 0018:01:00.0", "EGM"));
     g_assert_nonnull(find(f, QF_FINDING_WARN, "hugepages", "no hugepages"));
-    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_FAIL), ==, 3);
+    g_assert_nonnull(find(f, QF_FINDING_FAIL, "firmware",
+                          "2022.11-6+deb12u2 (edk2 2022.11) breaks guest "
+                          "NUMA"));
+    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_FAIL), ==, 4);
     g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_WARN), ==, 1);
     g_assert_nonnull(strstr(text, "FAIL  iommufd: /dev/iommu is missing"));
     g_assert_nonnull(strstr(text, "      fix: modprobe iommufd\n"));
-    g_assert_true(g_str_has_suffix(text, "3 problem(s), 1 warning(s)\n"));
+    g_assert_true(g_str_has_suffix(text, "4 problem(s), 1 warning(s)\n"));
+}
+
+/* AAVMF: missing, of unknown origin, or of a release that is fine. */
+static void test_firmware(void)
+{
+    char *root = fixture_copy("grace-1gpu");
+    g_autofree char *status = g_build_filename(root, "var/lib/dpkg/status",
+                                               NULL);
+    g_autoptr(GPtrArray) good = run(root);
+    g_autoptr(GPtrArray) unknown = NULL;
+    g_autoptr(GPtrArray) missing = NULL;
+    const QfFinding *f;
+
+    g_assert_nonnull(find(good, QF_FINDING_OK, "firmware",
+                          "qemu-efi-aarch64 2025.02-8"));
+    /* an epoch and a later 2022 release do not count as the bad one */
+    g_assert_true(g_file_set_contents(status, "Package: qemu-efi-aarch64\n"
+                                      "Status: install ok installed\n"
+                                      "Version: 1:2022.08-1\n", -1, NULL));
+    {
+        g_autoptr(GPtrArray) older = run(root);
+        g_assert_nonnull(find(older, QF_FINDING_OK, "firmware",
+                              "1:2022.08-1"));
+    }
+    g_assert_false(qf_vmboot_firmware_breaks_numa("1:2022.08-1"));
+    g_assert_true(qf_vmboot_firmware_breaks_numa("2022.11-6+deb12u2"));
+    g_assert_true(qf_vmboot_firmware_breaks_numa("1:2022.11-1"));
+    g_assert_false(qf_vmboot_firmware_breaks_numa("2026.08+ds-2"));
+    drop(root, "var/lib/dpkg");
+    unknown = run(root);
+    g_assert_nonnull(find(unknown, QF_FINDING_WARN, "firmware",
+                          "version is unknown"));
+    drop(root, "usr/share/AAVMF");
+    missing = run(root);
+    f = find(missing, QF_FINDING_FAIL, "firmware", "no UEFI firmware");
+    g_assert_nonnull(f);
+    g_assert_nonnull(strstr(f->fix, "--firmware"));
+    fixture_copy_free(root);
 }
 
 static void test_no_gpu(void)
@@ -279,6 +321,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/doctor/ready-host", test_ready_host);
     g_test_add_func("/doctor/unprepared-host", test_unprepared_host);
+    g_test_add_func("/doctor/firmware", test_firmware);
     g_test_add_func("/doctor/no-gpu", test_no_gpu);
     g_test_add_func("/doctor/bad-numa", test_bad_numa);
     g_test_add_func("/doctor/no-kernel-config", test_no_kernel_config);

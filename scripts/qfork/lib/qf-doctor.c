@@ -6,12 +6,14 @@
 #include "qf-doctor.h"
 #include "qf-error.h"
 #include "qf-topology.h"
+#include "qf-vmboot.h"
 #include "qf-vmconfig.h"
 
 #include <gio/gio.h>
 #include <string.h>
 
 typedef struct {
+    const char *root;
     const QfTopology *topo;
     GHashTable *kconfig;        /* NULL when unknown */
     GPtrArray *findings;
@@ -227,6 +229,42 @@ static void check_numa(Doctor *d)
         d->topo->nodes->len, cpu_nodes, gpu_nodes);
 }
 
+/*
+ * The UEFI firmware qfork vm boots by default: present, and not the
+ * release whose EFI memory map makes Linux drop the guest's NUMA nodes.
+ */
+static void check_firmware(Doctor *d)
+{
+    static const char fix[] = "install qemu-efi-aarch64 2023.02 or later "
+        "(Debian 13 or later has one) and pass its AAVMF_CODE.fd to qfork "
+        "vm --firmware";
+    g_autofree char *code = g_build_filename(d->root, QF_VM_DEFAULT_FIRMWARE,
+                                             NULL);
+    g_autofree char *version = qf_vmboot_dpkg_version(d->root,
+                                                      QF_VM_FIRMWARE_PACKAGE);
+
+    if (!g_file_test(code, G_FILE_TEST_IS_REGULAR)) {
+        add(d, QF_FINDING_FAIL, "firmware", fix,
+            "no UEFI firmware at %s: the VM has no ACPI tables without it",
+            QF_VM_DEFAULT_FIRMWARE);
+    } else if (!version) {
+        add(d, QF_FINDING_WARN, "firmware", fix,
+            "%s is not from Debian's %s: its version is unknown (edk2 "
+            "2022.11 breaks guest NUMA)", QF_VM_DEFAULT_FIRMWARE,
+            QF_VM_FIRMWARE_PACKAGE);
+    } else if (qf_vmboot_firmware_breaks_numa(version)) {
+        add(d, QF_FINDING_FAIL, "firmware", fix,
+            "%s %s (edk2 2022.11) breaks guest NUMA: its EFI memory map "
+            "marks the variable flash 0x04000000-0x07ffffff "
+            "write-combining, Linux takes it for RAM outside every SRAT "
+            "node and fakes one node (no GPU memory nodes)",
+            QF_VM_FIRMWARE_PACKAGE, version);
+    } else {
+        add(d, QF_FINDING_OK, "firmware", NULL, "%s %s",
+            QF_VM_FIRMWARE_PACKAGE, version);
+    }
+}
+
 static void check_hugepages(Doctor *d)
 {
     g_autoptr(GString) have = g_string_new(NULL);
@@ -384,7 +422,7 @@ static void check_gpus(Doctor *d)
 GPtrArray *qf_doctor_run(const char *root, GError **error)
 {
     g_autoptr(QfTopology) topo = qf_topology_read(root, error);
-    Doctor d = { .topo = topo };
+    Doctor d = { .root = root, .topo = topo };
 
     if (!topo) {
         return NULL;
@@ -399,6 +437,7 @@ GPtrArray *qf_doctor_run(const char *root, GError **error)
     check_gpus(&d);
     check_numa(&d);
     check_hugepages(&d);
+    check_firmware(&d);
     if (d.kconfig) {
         g_hash_table_unref(d.kconfig);
     }
