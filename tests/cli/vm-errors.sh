@@ -43,5 +43,6 @@ run_qfork 0 vm --sysroot "$sysfs/broken-unbound" --gpu 0008:01:00.0 --gpu 0009:0
 expect_not_in "0019:01:00.0" "an unselected unbound GPU is no error"
 
 # --run with a QEMU that cannot be started: one message, exit 1.
-refuse "cannot run $work/no-qemu" --sysroot "$sysfs/grace-1gpu" --run --qemu "$work/no-qemu"
+refuse "cannot run $work/no-qemu" --sysroot "$sysfs/grace-1gpu" --run --qemu "$work/no-qemu" \
+    --vars "$work/vm_VARS.fd"
 echo "$checks checks passed"
