@@ -12,6 +12,7 @@
 #include "qf-json.h"
 #include "qf-rebase.h"
 #include "qf-refresh.h"
+#include "qf-series-edit.h"
 
 /* "name line i" for i in 1..n, with line @at replaced by @text. */
 static char *numbered(const char *name, guint n, guint at, const char *text)
@@ -437,8 +438,8 @@ static void test_edit_series(void)
     g_autofree char *none = NULL;
 
     g_assert_no_error(error);
-    out = qf_rebase_edit_series(series_text, s, &pin, edits,
-                                G_N_ELEMENTS(edits), &error);
+    out = qf_series_edit(series_text, s, &pin, edits, G_N_ELEMENTS(edits),
+                         &error);
     g_assert_no_error(error);
     g_assert_cmpstr(
         out, ==,
@@ -468,7 +469,7 @@ static void test_edit_series(void)
         "  patch patches/keep.patch\n");
 
     /* Only the pin: every other byte stays. */
-    none = qf_rebase_edit_series(series_text, s, &pin, NULL, 0, &error);
+    none = qf_series_edit(series_text, s, &pin, NULL, 0, &error);
     g_assert_no_error(error);
     g_assert_cmpstr(none +
                         strlen("# test series\nbase 1.1\n  tarball "
@@ -480,7 +481,7 @@ static void test_edit_series(void)
                                "fx_1.0.tar.xz\n  sha256 ") +
                         65);
 
-    g_assert_null(qf_rebase_edit_series(series_text, s, &pin, bad, 1, &error));
+    g_assert_null(qf_series_edit(series_text, s, &pin, bad, 1, &error));
     g_assert_error(error, QF_ERROR, QF_ERROR_NOT_FOUND);
     g_assert_nonnull(strstr(error->message, "nosuch"));
 }

@@ -7,6 +7,7 @@
 #include "qf-series.h"
 #include "qf-error.h"
 #include "qf-lint.h"
+#include "qf-series-edit.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -368,7 +369,7 @@ static void test_parse_context(void)
     g_assert_cmpint(e->kind, ==, QF_ENTRY_DOWNSTREAM);
     g_assert_cmpuint(e->table_row, ==, 0);
     g_assert_cmpstr(e->section, ==, "One");
-    g_assert_cmpuint(e->patch_line, ==, 15);
+    g_assert_cmpuint(e->block.attr_line[QF_ATTR_PATCH], ==, 15);
     /* A section starts with no group. */
     e = entry_at(s, 3);
     g_assert_cmpuint(e->table_row, ==, 2);
@@ -768,6 +769,123 @@ static void test_release_invalid(void)
     }
 }
 
+/* ---- the model's lines and the in-place edit ------------------------ */
+
+/* A comment inside a block, and CRLF-free text with no final newline. */
+static const char edit_text[] =
+    "base 1.0\n"
+    "  # the pin, from Debian\n"
+    "  tarball fx_1.0.tar.xz\n"
+    "  sha256 "
+    "0000000000000000000000000000000000000000000000000000000000000000\n"
+    "section S\n"
+    "upstream 0123456789ab\n"
+    "  subject up: one\n"
+    "# a note kept inside the block\n"
+    "\n"
+    "  patch patches/one.patch\n"
+    "downstream keep\n"
+    "  subject kept\n"
+    "  patch patches/keep.patch";
+
+static void test_block_lines(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QfSeries) s =
+        qf_series_parse(edit_text, strlen(edit_text), "s.conf", &error);
+    const QfEntry *e;
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(s->base_block.line, ==, 1);
+    g_assert_cmpuint(s->base_block.attr_line[QF_ATTR_TARBALL], ==, 3);
+    g_assert_cmpuint(s->base_block.attr_line[QF_ATTR_SHA256], ==, 4);
+    g_assert_cmpuint(s->base_block.last_line, ==, 4);
+    e = s->entries->pdata[0];
+    g_assert_cmpuint(e->block.line, ==, 6);
+    g_assert_cmpuint(e->block.attr_line[QF_ATTR_SUBJECT], ==, 7);
+    g_assert_cmpuint(e->block.attr_line[QF_ATTR_PATCH], ==, 10);
+    g_assert_cmpuint(e->block.attr_line[QF_ATTR_COMMIT], ==, 0);
+    g_assert_cmpuint(e->block.last_line, ==, 10);
+    g_assert_cmpstr(qf_attr_key(QF_ATTR_FIRST_RELEASE), ==, "first-release");
+}
+
+/*
+ * The edit goes by the model, not by the layout: attributes after a
+ * comment inside a block are still the block's, comments and blank lines
+ * stay, and a file without a final newline keeps its last line.
+ */
+static void test_edit_in_place(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QfSeries) s =
+        qf_series_parse(edit_text, strlen(edit_text), "s.conf", &error);
+    QfBasePin pin = {"1.1", NULL, NULL};
+    QfSeriesEdit drop[] = {{QF_EDIT_DROP, "0123456789ab", "in base"}};
+    QfSeriesEdit set[] = {
+        {QF_EDIT_SET_FIRST_RELEASE, "0123456789ab", "v1.1"},
+        {QF_EDIT_SET_PATCH, "keep", "patches/kept.patch"},
+    };
+    g_autofree char *dropped = NULL, *changed = NULL;
+
+    g_assert_no_error(error);
+    dropped = qf_series_edit(edit_text, s, &pin, drop, 1, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(dropped, ==,
+                    "base 1.1\n"
+                    "  # the pin, from Debian\n"
+                    "  tarball fx_1.0.tar.xz\n"
+                    "  sha256 "
+                    "0000000000000000000000000000000000000000000000000000000000"
+                    "000000\n"
+                    "section S\n"
+                    "# in base\n"
+                    "# upstream 0123456789ab\n"
+                    "#  subject up: one\n"
+                    "# a note kept inside the block\n"
+                    "\n"
+                    "#  patch patches/one.patch\n"
+                    "downstream keep\n"
+                    "  subject kept\n"
+                    "  patch patches/keep.patch");
+    changed =
+        qf_series_edit(edit_text, s, &pin, set, G_N_ELEMENTS(set), &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(changed, "# a note kept inside the block\n\n"
+                                     "  patch patches/one.patch\n"
+                                     "  first-release v1.1\n"));
+    g_assert_true(g_str_has_suffix(changed, "  patch patches/kept.patch"));
+}
+
+static void test_edit_errors(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(QfSeries) s =
+        qf_series_parse(edit_text, strlen(edit_text), "s.conf", &error);
+    QfBasePin pin = {"1.1", "../fx.tar.xz", NULL};
+    QfBasePin good = {"1.1", NULL, NULL};
+    QfSeriesEdit remove[] = {{QF_EDIT_REMOVE_PATCH, "keep", NULL},
+                             {QF_EDIT_REMOVE_PATCH, "keep", NULL}};
+    QfSeriesEdit nosuch[] = {{QF_EDIT_DROP, "nosuch", "x"}};
+
+    g_assert_no_error(error);
+    /* The result is parsed again: a pin it cannot hold is refused. */
+    g_assert_null(qf_series_edit(edit_text, s, &pin, NULL, 0, &error));
+    g_assert_error(error, QF_ERROR, QF_ERROR_PARSE);
+    g_assert_nonnull(strstr(error->message, "the edited series does not "
+                                            "parse: s.conf:3: tarball"));
+    g_clear_error(&error);
+    /* A downstream entry without its patch does not parse either. */
+    g_assert_null(qf_series_edit(edit_text, s, &good, remove, 1, &error));
+    g_assert_error(error, QF_ERROR, QF_ERROR_PARSE);
+    g_clear_error(&error);
+    g_assert_null(qf_series_edit(edit_text, s, &good, nosuch, 1, &error));
+    g_assert_error(error, QF_ERROR, QF_ERROR_NOT_FOUND);
+    g_clear_error(&error);
+    /* Another text than the one the series came from. */
+    g_assert_null(qf_series_edit("base 1.0\n", s, &good, NULL, 0, &error));
+    g_assert_error(error, QF_ERROR, QF_ERROR_PARSE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -791,5 +909,8 @@ int main(int argc, char **argv)
     g_test_add_func("/series/find/ambiguous", test_find_ambiguous);
     g_test_add_func("/series/release/compare", test_release_compare);
     g_test_add_func("/series/release/invalid", test_release_invalid);
+    g_test_add_func("/series/model/block-lines", test_block_lines);
+    g_test_add_func("/series/edit/in-place", test_edit_in_place);
+    g_test_add_func("/series/edit/errors", test_edit_errors);
     return g_test_run();
 }

@@ -289,7 +289,9 @@ static void check_listed_patch(Lint *l, const QfEntry *e, GHashTable *listed)
     g_autofree char *path = qf_entry_patch_path(l->series, e);
     g_autofree char *contents = NULL;
     g_autoptr(GError) error = NULL;
-    guint line = e->patch_line ? e->patch_line : e->line;
+    guint line = e->block.attr_line[QF_ATTR_PATCH]
+                     ? e->block.attr_line[QF_ATTR_PATCH]
+                     : e->line;
     gpointer first = g_hash_table_lookup(listed, key);
 
     if (first) {

@@ -25,6 +25,7 @@
 #include "qf-queue.h"
 #include "qf-rebase.h"
 #include "qf-refresh.h"
+#include "qf-series-edit.h"
 #include "qf-state.h"
 
 #define GROUP "rebase"
@@ -1140,7 +1141,7 @@ static char *edited_series(Run *run, GPtrArray *notes, GError **error)
                      it->first_release);
         }
     }
-    return qf_rebase_edit_series(text, run->series, &pin,
+    return qf_series_edit(text, run->series, &pin,
                                  (QfSeriesEdit *)edits->data, edits->len,
                                  error);
 }
@@ -1516,7 +1517,7 @@ static gboolean check_new_pin(Run *run, const char *tarball, GError **error)
     if (!g_file_get_contents(run->series->path, &text, NULL, error)) {
         return FALSE;
     }
-    edited = qf_rebase_edit_series(text, run->series, &pin, NULL, 0, error);
+    edited = qf_series_edit(text, run->series, &pin, NULL, 0, error);
     return edited != NULL;
 }
 

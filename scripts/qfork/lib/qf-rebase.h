@@ -1,8 +1,8 @@
 /*
  * qfork: moving the series onto a new QEMU release - the parts that
  * decide, each callable on its own: what becomes of each entry, the
- * three-way merge of a patch that no longer applies, the edit of
- * series.conf, the upstream git queries, and the report.
+ * three-way merge of a patch that no longer applies, the upstream git
+ * queries, and the report (series.conf is edited by qf-series-edit.h).
  *
  * The driver that strings them together over a tree, with --continue and
  * --abort, is qf-rebase-run.h.
@@ -153,36 +153,6 @@ QfGitFile *qf_rebase_read_file(const char *tree, const char *path);
 /* One file of a QfApplyResult filled by hand (qf_apply_result_new()). */
 void qf_rebase_result_add(QfApplyResult *result, QfChangeKind kind,
                           const char *path, GBytes *content, guint mode);
-
-/* ---- series.conf -------------------------------------------------------- */
-
-typedef enum {
-    QF_EDIT_DROP,              /* comment the entry's block out, with @value */
-    QF_EDIT_SET_PATCH,         /* add "  patch @value" */
-    QF_EDIT_REMOVE_PATCH,      /* remove its "patch" line */
-    QF_EDIT_SET_FIRST_RELEASE, /* set "  first-release @value" */
-} QfSeriesEditKind;
-
-typedef struct QfSeriesEdit {
-    QfSeriesEditKind kind;
-    const char *entry; /* entry name */
-    const char *value;
-} QfSeriesEdit;
-
-typedef struct QfBasePin {
-    const char *version;
-    const char *tarball; /* NULL: keep the file's */
-    const char *sha256;  /* NULL: keep the file's */
-} QfBasePin;
-
-/*
- * series.conf's @text (which @series was parsed from) with the base pin
- * replaced by @pin and @edits made, every other byte as it was.  The
- * result is parsed again; an error names what is wrong.
- */
-char *qf_rebase_edit_series(const char *text, const QfSeries *series,
-                            const QfBasePin *pin, const QfSeriesEdit *edits,
-                            guint n_edits, GError **error);
 
 /* ---- report ------------------------------------------------------------- */
 

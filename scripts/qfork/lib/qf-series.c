@@ -33,6 +33,7 @@ typedef struct Parser {
     BlockKind block;
     guint block_line;
     QfEntry *entry;             /* BLOCK_ENTRY: the entry being filled */
+    QfBlock *lines;             /* BLOCK_BASE, BLOCK_ENTRY: where it stands */
     GHashTable *block_attrs;    /* key -> first line, in the current block */
 
     char *section;              /* context carried into entries */
@@ -341,6 +342,7 @@ static void finish_block(Parser *p)
     }
     p->block = BLOCK_NONE;
     p->entry = NULL;
+    p->lines = NULL;
     g_hash_table_remove_all(p->block_attrs);
 }
 
@@ -349,6 +351,14 @@ static void start_block(Parser *p, BlockKind kind)
     finish_block(p);
     p->block = kind;
     p->block_line = p->line;
+}
+
+/* The block just started is one whose lines the model keeps. */
+static void keep_lines(Parser *p, QfBlock *lines)
+{
+    p->lines = lines;
+    lines->line = p->line;
+    lines->last_line = p->line;
 }
 
 /* ---- directives ------------------------------------------------------ */
@@ -364,6 +374,7 @@ static void directive_base(Parser *p, const char *arg)
         return;
     }
     start_block(p, BLOCK_BASE);
+    keep_lines(p, &s->base_block);
     p->base_line = p->line;
     s->base_line = p->line;
     if (!release_is_valid(arg)) {
@@ -445,21 +456,52 @@ static void directive_entry(Parser *p, QfEntryKind kind, const char *arg)
     e->min_release = g_strdup(p->min_release);
     g_ptr_array_add(p->series->entries, e);
     p->entry = e;
+    keep_lines(p, &e->block);
 }
 
-static const char *const attribute_keys[] = {
-    "tarball", "sha256", "min-release", "commit", "subject",
-    "first-release", "patch", "impact", "reason",
+static const char *const attribute_keys[QF_ATTR_COUNT] = {
+    [QF_ATTR_TARBALL] = "tarball",
+    [QF_ATTR_SHA256] = "sha256",
+    [QF_ATTR_MIN_RELEASE] = "min-release",
+    [QF_ATTR_COMMIT] = "commit",
+    [QF_ATTR_SUBJECT] = "subject",
+    [QF_ATTR_FIRST_RELEASE] = "first-release",
+    [QF_ATTR_PATCH] = "patch",
+    [QF_ATTR_IMPACT] = "impact",
+    [QF_ATTR_REASON] = "reason",
 };
 
-static gboolean is_attribute_key(const char *word)
+const char *qf_attr_key(QfAttr attr)
+{
+    return attr < QF_ATTR_COUNT ? attribute_keys[attr] : "?";
+}
+
+/* The attribute named @word, or QF_ATTR_COUNT. */
+static QfAttr attribute_of(const char *word)
 {
     for (gsize i = 0; i < G_N_ELEMENTS(attribute_keys); i++) {
         if (strcmp(word, attribute_keys[i]) == 0) {
-            return TRUE;
+            return (QfAttr)i;
         }
     }
-    return FALSE;
+    return QF_ATTR_COUNT;
+}
+
+static gboolean is_attribute_key(const char *word)
+{
+    return attribute_of(word) != QF_ATTR_COUNT;
+}
+
+/* Note where a (first) attribute line of a kept block stands. */
+static void note_attribute_line(Parser *p, const char *key)
+{
+    QfAttr attr = attribute_of(key);
+
+    if (!p->lines || attr == QF_ATTR_COUNT) {
+        return; /* an unknown key is an error: no model is returned */
+    }
+    p->lines->attr_line[attr] = p->line;
+    p->lines->last_line = p->line;
 }
 
 static void parse_directive(Parser *p, const char *word, const char *arg)
@@ -618,7 +660,6 @@ static void attr_entry(Parser *p, const char *key, const char *value)
                         value, e->name);
         }
         e->patch = g_strdup(value);
-        e->patch_line = p->line;
     }
 }
 
@@ -646,6 +687,7 @@ static void parse_attribute(Parser *p, const char *key, const char *value)
     }
     g_hash_table_insert(p->block_attrs, g_strdup(key),
                         GUINT_TO_POINTER(p->line));
+    note_attribute_line(p, key);
     if (!*value) {
         label = block_label(p);
         parse_error(p, p->line, "attribute '%s' of %s has no value", key,

@@ -16,6 +16,34 @@ typedef enum {
     QF_ENTRY_DOWNSTREAM,    /* not in the table: build fix, prerequisite, feature */
 } QfEntryKind;
 
+/* The attributes a block may have, in the order series.conf documents. */
+typedef enum {
+    QF_ATTR_TARBALL,
+    QF_ATTR_SHA256,
+    QF_ATTR_MIN_RELEASE,
+    QF_ATTR_COMMIT,
+    QF_ATTR_SUBJECT,
+    QF_ATTR_FIRST_RELEASE,
+    QF_ATTR_PATCH,
+    QF_ATTR_IMPACT,
+    QF_ATTR_REASON,
+    QF_ATTR_COUNT,
+} QfAttr;
+
+/* "tarball", "first-release", ...: the attribute's key in the file. */
+const char *qf_attr_key(QfAttr attr);
+
+/*
+ * Where a directive and its attributes stand in the file (1-based lines,
+ * comments between them not counted): what the in-place edit of
+ * series.conf (qf-series-edit.h) goes by.
+ */
+typedef struct QfBlock {
+    guint line;                     /* the directive */
+    guint last_line;                /* its last attribute; line if none */
+    guint attr_line[QF_ATTR_COUNT]; /* each attribute's line, 0 if absent */
+} QfBlock;
+
 typedef struct QfEntry {
     guint position;         /* 1-based position in the series */
     guint table_row;        /* 1-based row of the seed tables, 0 if not a table row */
@@ -32,7 +60,7 @@ typedef struct QfEntry {
     char *impact;           /* SAUCE rows: the table's impact text */
     char *reason;           /* downstream entries: why it exists */
     guint line;             /* line of the entry in series.conf */
-    guint patch_line;       /* line of its "patch" attribute, 0 if none */
+    QfBlock block;          /* its lines, attributes included */
 } QfEntry;
 
 typedef struct QfSeries {
@@ -43,6 +71,7 @@ typedef struct QfSeries {
     char *base_sha256;
     GPtrArray *entries;     /* QfEntry*, in series order */
     guint base_line;        /* line of the "base" directive */
+    QfBlock base_block;     /* its lines, attributes included */
 } QfSeries;
 
 QfSeries *qf_series_parse(const char *text, gsize len, const char *path,
