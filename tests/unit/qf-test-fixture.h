@@ -19,6 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qf-fs.h"
+
 /* Reproducible git: no user or system config, fixed identities and dates. */
 static inline void fx_git_env(void)
 {
@@ -58,29 +60,10 @@ static inline char *fx_tmpdir(void)
     return dir;
 }
 
+/* Cleanup: the library's own remover (tests/unit/test-fs.c tests it). */
 static inline void fx_rm_rf(const char *path)
 {
-    struct stat st;
-
-    if (lstat(path, &st) < 0) {
-        return;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        GDir *dir = g_dir_open(path, 0, NULL);
-        const char *name;
-
-        while (dir && (name = g_dir_read_name(dir))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-
-            fx_rm_rf(child);
-        }
-        if (dir) {
-            g_dir_close(dir);
-        }
-        g_rmdir(path);
-    } else {
-        g_unlink(path);
-    }
+    qf_fs_remove_tree(path, NULL);
 }
 
 static inline void fx_write(const char *tree, const char *rel, const void *data,

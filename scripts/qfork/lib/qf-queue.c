@@ -12,6 +12,7 @@
 
 #include "qf-apply.h"
 #include "qf-error.h"
+#include "qf-fs.h"
 #include "qf-patch.h"
 #include "qf-state.h"
 
@@ -556,28 +557,16 @@ gboolean qf_queue_push_next(QfQueue *queue, const QfPushOptions *opts,
 
 /* ---- dry run ---------------------------------------------------------- */
 
+/* What the tree has at @from (a file or symlink) into the scratch copy. */
 static gboolean copy_file(const char *from, const char *to, GError **error)
 {
-    g_autofree char *data = NULL;
-    gsize len;
     struct stat st;
 
-    if (lstat(from, &st) < 0) {
-        return TRUE;                /* absent: the patch may create it */
+    if (lstat(from, &st) < 0 ||
+        !(S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))) {
+        return TRUE; /* absent: the patch may create it */
     }
-    if (S_ISLNK(st.st_mode)) {
-        g_autofree char *target = g_file_read_link(from, error);
-        return target && symlink(target, to) == 0;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        return TRUE;
-    }
-    if (!g_file_get_contents(from, &data, &len, error) ||
-        !g_file_set_contents(to, data, len, error)) {
-        return FALSE;
-    }
-    chmod(to, st.st_mode & 07777);
-    return TRUE;
+    return qf_fs_copy_file(from, to, error);
 }
 
 /*
@@ -666,23 +655,6 @@ static gboolean dry_run_in(const char *scratch, QfQueue *q, guint count,
     return TRUE;
 }
 
-static void remove_recursive(const char *path)
-{
-    g_autoptr(GDir) d = g_dir_open(path, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-        if (g_file_test(child, G_FILE_TEST_IS_DIR) &&
-            !g_file_test(child, G_FILE_TEST_IS_SYMLINK)) {
-            remove_recursive(child);
-        } else {
-            g_unlink(child);
-        }
-    }
-    g_rmdir(path);
-}
-
 gboolean qf_queue_dry_run(QfQueue *queue, guint count,
                           const QfPushOptions *opts, GPtrArray *notes,
                           GError **error)
@@ -698,7 +670,7 @@ gboolean qf_queue_dry_run(QfQueue *queue, guint count,
         return FALSE;
     }
     ok = dry_run_in(scratch, queue, count, opts, notes, error);
-    remove_recursive(scratch);
+    qf_fs_remove_tree(scratch, NULL);
     return ok;
 }
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "qf-error.h"
+#include "qf-fs.h"
 #include "qf-git.h"
 #include "qf-queue.h"
 #include "qf-rebase.h"
@@ -133,85 +134,6 @@ static gboolean state_save(Run *run, GError **error)
     return g_key_file_save_to_file(run->state, path, error);
 }
 
-/* ---- files --------------------------------------------------------------- */
-
-static gboolean rm_rf(const char *path, GError **error)
-{
-    struct stat st;
-
-    if (lstat(path, &st) < 0) {
-        return TRUE;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        g_autoptr(GDir) d = g_dir_open(path, 0, error);
-        const char *name;
-
-        if (!d) {
-            return FALSE;
-        }
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            if (!rm_rf(child, error)) {
-                return FALSE;
-            }
-        }
-    }
-    if (g_remove(path) < 0) {
-        int saved = errno;
-        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot remove %s: %s", path,
-                    g_strerror(saved));
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean copy_file(const char *from, const char *to, GError **error)
-{
-    g_autofree char *data = NULL;
-    g_autofree char *dir = g_path_get_dirname(to);
-    gsize len;
-
-    g_mkdir_with_parents(dir, 0755);
-    return g_file_get_contents(from, &data, &len, error) &&
-           g_file_set_contents(to, data, (gssize)len, error);
-}
-
-/* Regular files below @dir, relative to it, sorted. */
-static void list_files(const char *dir, const char *rel, GPtrArray *out)
-{
-    g_autofree char *full =
-        rel ? g_build_filename(dir, rel, NULL) : g_strdup(dir);
-    g_autoptr(GDir) d = g_dir_open(full, 0, NULL);
-    const char *name;
-
-    while (d && (name = g_dir_read_name(d))) {
-        g_autofree char *r =
-            rel ? g_build_filename(rel, name, NULL) : g_strdup(name);
-        g_autofree char *p = g_build_filename(dir, r, NULL);
-
-        if (g_file_test(p, G_FILE_TEST_IS_SYMLINK)) {
-            continue;
-        }
-        if (g_file_test(p, G_FILE_TEST_IS_DIR)) {
-            list_files(dir, r, out);
-        } else if (g_file_test(p, G_FILE_TEST_IS_REGULAR)) {
-            g_ptr_array_add(out, g_steal_pointer(&r));
-        }
-    }
-    g_ptr_array_sort(out, (GCompareFunc)g_strcmp0);
-}
-
-static char *sha256_of_file(const char *path, GError **error)
-{
-    g_autofree char *data = NULL;
-    gsize len;
-
-    if (!g_file_get_contents(path, &data, &len, error)) {
-        return NULL;
-    }
-    return g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, len);
-}
-
 static char *series_file_path(const QfSeries *series)
 {
     return g_canonicalize_filename(series->path, NULL);
@@ -226,8 +148,8 @@ static char *repo_file(const char *series_dir, const char *rel)
 static gboolean back_up(Run *run, const char *series_dir, GError **error)
 {
     g_autofree char *backup = state_path(run, "backup");
-    g_autoptr(GPtrArray) patches = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *pdir = repo_file(series_dir, "patches");
+    g_autoptr(GPtrArray) patches = qf_fs_list_files(pdir);
     const char *top[] = {"series.conf", "base.lock"};
 
     g_mkdir_with_parents(backup, 0755);
@@ -235,30 +157,19 @@ static gboolean back_up(Run *run, const char *series_dir, GError **error)
         g_autofree char *from = repo_file(series_dir, top[i]);
         g_autofree char *to = g_build_filename(backup, top[i], NULL);
         if (g_file_test(from, G_FILE_TEST_IS_REGULAR) &&
-            !copy_file(from, to, error)) {
+            !qf_fs_copy_file(from, to, error)) {
             return FALSE;
         }
     }
-    list_files(pdir, NULL, patches);
     for (guint i = 0; i < patches->len; i++) {
         g_autofree char *from = g_build_filename(pdir, patches->pdata[i], NULL);
         g_autofree char *to =
             g_build_filename(backup, "patches", patches->pdata[i], NULL);
-        if (!copy_file(from, to, error)) {
+        if (!qf_fs_copy_file(from, to, error)) {
             return FALSE;
         }
     }
     return TRUE;
-}
-
-static gboolean same_file(const char *a, const char *b)
-{
-    g_autofree char *da = NULL, *db = NULL;
-    gsize la, lb;
-
-    return g_file_get_contents(a, &da, &la, NULL) &&
-           g_file_get_contents(b, &db, &lb, NULL) && la == lb &&
-           memcmp(da, db, la) == 0;
 }
 
 /* Put @rel back from the backup (or remove it if the backup has none). */
@@ -269,15 +180,15 @@ static gboolean restore_one(const char *backup, const char *series_dir,
     g_autofree char *live = repo_file(series_dir, rel);
 
     if (!g_file_test(saved, G_FILE_TEST_IS_REGULAR)) {
-        return rm_rf(live, error);
+        return qf_fs_remove_tree(live, error);
     }
-    if (same_file(saved, live)) {
+    if (qf_fs_same_content(saved, live)) {
         return TRUE;
     }
-    if (!g_file_test(live, G_FILE_TEST_IS_REGULAR) && !rm_rf(live, error)) {
+    if (!g_file_test(live, G_FILE_TEST_IS_REGULAR) && !qf_fs_remove_tree(live, error)) {
         return FALSE;
     }
-    return copy_file(saved, live, error);
+    return qf_fs_copy_file(saved, live, error);
 }
 
 static gboolean restore_backup(Run *run, const char *series_dir, GError **error)
@@ -285,8 +196,8 @@ static gboolean restore_backup(Run *run, const char *series_dir, GError **error)
     g_autofree char *backup = state_path(run, "backup");
     g_autofree char *saved_pdir = g_build_filename(backup, "patches", NULL);
     g_autofree char *pdir = repo_file(series_dir, "patches");
-    g_autoptr(GPtrArray) live = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) saved = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) live = qf_fs_list_files(pdir);
+    g_autoptr(GPtrArray) saved = qf_fs_list_files(saved_pdir);
 
     if (!g_file_test(backup, G_FILE_TEST_IS_DIR)) {
         return TRUE;
@@ -295,8 +206,6 @@ static gboolean restore_backup(Run *run, const char *series_dir, GError **error)
         !restore_one(backup, series_dir, "base.lock", error)) {
         return FALSE;
     }
-    list_files(pdir, NULL, live);
-    list_files(saved_pdir, NULL, saved);
     for (guint i = 0; i < live->len; i++) {
         g_autofree char *rel =
             g_build_filename("patches", live->pdata[i], NULL);
@@ -590,7 +499,7 @@ static gboolean chain_build(Run *run, GError **error)
         step->post = snapshot(scratch, step->paths);
         g_hash_table_insert(run->chain, g_strdup(e->name), step);
     }
-    rm_rf(scratch, NULL);
+    qf_fs_remove_tree(scratch, NULL);
     return ok;
 }
 
@@ -1154,13 +1063,13 @@ static gboolean install_patch_files(Run *run, GError **error)
 
         if (it->patch_changed && it->new_patch) {
             g_autofree char *to = repo_file(run->series->dir, it->new_patch);
-            if (!copy_file(staged, to, error)) {
+            if (!qf_fs_copy_file(staged, to, error)) {
                 return FALSE;
             }
         }
         if (it->old_patch && !it->new_patch) {
             g_autofree char *gone = repo_file(run->series->dir, it->old_patch);
-            if (!rm_rf(gone, error)) {
+            if (!qf_fs_remove_tree(gone, error)) {
                 return FALSE;
             }
         }
@@ -1190,7 +1099,7 @@ static gboolean install_results(Run *run, GError **error)
     if (!series_text || !write_report(run, TRUE, NULL, error)) {
         return FALSE;
     }
-    if (!install_patch_files(run, error) || !copy_file(lock, lock_to, error) ||
+    if (!install_patch_files(run, error) || !qf_fs_copy_file(lock, lock_to, error) ||
         !g_file_set_contents(run->series->path, series_text, -1, error) ||
         !drop_rebase_refs(run, error)) {
         g_prefix_error(error, "installing the results failed (`qfork rebase "
@@ -1198,7 +1107,7 @@ static gboolean install_results(Run *run, GError **error)
         return FALSE;
     }
     counts = qf_rebase_report_counts(run->items);
-    if (!rm_rf(run->state_dir, error)) {
+    if (!qf_fs_remove_tree(run->state_dir, error)) {
         return FALSE;
     }
     say(run, "%s", "");
@@ -1430,7 +1339,7 @@ static gboolean import_new_base(Run *run, GError **error)
         return FALSE;
     }
     st_set(run, "new-source", source);
-    return rm_rf(staging, error);
+    return qf_fs_remove_tree(staging, error);
 }
 
 /* HEAD to the new base, refs/qfork/base with it; the old ones saved. */
@@ -1473,7 +1382,7 @@ static gboolean record_start(Run *run, const char *tarball, GError **error)
 {
     const QfSeries *s = run->series;
     g_autofree char *series_path = series_file_path(s);
-    g_autofree char *series_sha = sha256_of_file(series_path, error);
+    g_autofree char *series_sha = qf_fs_sha256(series_path, error);
     g_autofree char *old_lock = repo_file(s->dir, "base.lock");
     g_autofree char *old_source = read_lock_value(old_lock, "source");
     g_autofree char *report = NULL;
@@ -1664,7 +1573,7 @@ gboolean qf_rebase_start(const QfSeries *series, QfTree *tree,
     }
     run_open(&run, series, tree, opts);
     if (!prepare(&run, error)) {
-        rm_rf(run.state_dir, NULL);
+        qf_fs_remove_tree(run.state_dir, NULL);
         {
             const char *del[] = {"update-ref", "-d", REF_NEW_BASE, NULL};
             qf_git_ok(run.dir, del, NULL);
@@ -1703,7 +1612,7 @@ static gboolean check_series_unchanged(Run *run, GError **error)
 {
     g_autofree char *want = st(run, "series-sha256");
     g_autofree char *path = series_file_path(run->series);
-    g_autofree char *have = sha256_of_file(path, error);
+    g_autofree char *have = qf_fs_sha256(path, error);
 
     if (!have) {
         return FALSE;
@@ -1922,7 +1831,7 @@ gboolean qf_rebase_abort(QfTree *tree, const QfRebaseOptions *opts,
     }
     series_dir = series ? g_path_get_dirname(series) : NULL;
     if ((series_dir && !restore_backup(&run, series_dir, error)) ||
-        !drop_rebase_refs(&run, error) || !rm_rf(run.state_dir, error)) {
+        !drop_rebase_refs(&run, error) || !qf_fs_remove_tree(run.state_dir, error)) {
         goto out;
     }
     say(&run,
