@@ -382,6 +382,43 @@ static void test_parse_context(void)
     g_assert_cmpuint(e->position, ==, 4);
 }
 
+/* The three kinds of evidence, the SAUCE row's test, the group numbers. */
+static void test_parse_evidence(void)
+{
+    g_autoptr(QfSeries) s = parse_ok(
+        BASE "section S\ngroup March 2024\n  min-release v9.0\n"
+        "upstream " SHA_A "\n  subject a\n  first-release v9.0.0\n"
+        "  evidence ancestry v9.0\n"
+        "group March 2024\n  min-release v11.0\n"
+        "upstream " SHA_B "\n  subject b\n"
+        "  evidence content 11.1.1 (1 file, 3 hunks) from upstream commit "
+        SHA_B "\n"
+        "upstream 0123456789ab\n  subject c\n"
+        "  evidence none: no copy of the patch anywhere\n"
+        "upstream 0123456789ac\n  subject d\n"
+        "sauce 0123456789ad\n  subject e\n  patch p.patch\n"
+        "  test tests/qemu/t.sh\n");
+    const QfEntry *a = entry_at(s, 1), *b = entry_at(s, 2);
+    const QfEntry *c = entry_at(s, 3), *d = entry_at(s, 4);
+
+    g_assert_cmpint(a->evidence, ==, QF_EVIDENCE_ANCESTRY);
+    g_assert_cmpstr(a->evidence_release, ==, "v9.0");
+    g_assert_cmpstr(a->evidence_text, ==, "ancestry v9.0");
+    g_assert_cmpint(b->evidence, ==, QF_EVIDENCE_CONTENT);
+    g_assert_cmpstr(b->evidence_release, ==, "11.1.1");
+    g_assert_cmpint(c->evidence, ==, QF_EVIDENCE_OPEN);
+    g_assert_cmpstr(c->evidence_text, ==,
+                    "none: no copy of the patch anywhere");
+    g_assert_cmpint(d->evidence, ==, QF_EVIDENCE_UNSET);
+    g_assert_null(d->evidence_text);
+    g_assert_cmpstr(qf_evidence_kind_name(d->evidence), ==, "unverified");
+    g_assert_cmpstr(entry_at(s, 5)->test, ==, "tests/qemu/t.sh");
+    /* Two groups of the same month stay two groups. */
+    g_assert_cmpuint(a->group, ==, 1);
+    g_assert_cmpuint(b->group, ==, 2);
+    g_assert_cmpuint(d->group, ==, 2);
+}
+
 static void test_parse_crlf(void)
 {
     g_autoptr(QfSeries) s = parse_ok(BASE "upstream " SHA_A "\r\n"
@@ -541,6 +578,42 @@ static const BadCase bad_cases[] = {
     { "tarball-path", BASE "  tarball a/q.tar.xz\n  sha256 "
       "0b1376e75dbe3e2fea4e408f8669f88a723f419f36a5b7d74cc6a4cfe07e4f5e\n",
       2, "tarball 'a/q.tar.xz' is not a file name" },
+    { "evidence-unknown", BASE "upstream " SHA_A "\n  subject x\n"
+      "  evidence hearsay\n", 4, "evidence 'hearsay' of " SHA_A
+      ": expected 'ancestry RELEASE'" },
+    { "evidence-ancestry-bad-release", BASE "upstream " SHA_A "\n"
+      "  subject x\n  first-release v9.0.0\n  evidence ancestry v9\n", 5,
+      "evidence of " SHA_A ": 'v9' is not a release" },
+    { "evidence-ancestry-trailing", BASE "upstream " SHA_A "\n"
+      "  subject x\n  first-release v9.0.0\n"
+      "  evidence ancestry v9.0.0 maybe\n", 5,
+      "nothing may follow 'ancestry v9.0.0'" },
+    { "evidence-ancestry-no-first-release", BASE "upstream " SHA_A "\n"
+      "  subject x\n  evidence ancestry v9.0.0\n", 2,
+      SHA_A " has 'evidence ancestry v9.0.0' but no 'first-release'" },
+    { "evidence-ancestry-contradicts", BASE "upstream " SHA_A "\n"
+      "  subject x\n  first-release v9.1.0\n  evidence ancestry v9.0.0\n",
+      2, SHA_A ": first-release v9.1.0 but 'evidence ancestry v9.0.0'" },
+    { "evidence-content-no-counts", BASE "upstream " SHA_A "\n"
+      "  subject x\n  evidence content 11.1.1\n", 4,
+      "'content 11.1.1' must be followed by '(N files, M hunks)'" },
+    { "evidence-content-zero", BASE "upstream " SHA_A "\n"
+      "  subject x\n  evidence content 11.1.1 (0 files, 2 hunks)\n", 4,
+      "must be followed by '(N files, M hunks)'" },
+    { "evidence-content-plural", BASE "upstream " SHA_A "\n"
+      "  subject x\n  evidence content 11.1.1 (2 file, 2 hunks)\n", 4,
+      "must be followed by '(N files, M hunks)'" },
+    { "evidence-none-no-reason", BASE "upstream " SHA_A "\n"
+      "  subject x\n  evidence none:\n", 4,
+      "'evidence none:' of " SHA_A " needs a reason" },
+    { "evidence-on-sauce", BASE "sauce " SHA_A "\n  subject x\n"
+      "  patch p.patch\n  evidence ancestry v9.0.0\n", 5,
+      "unknown attribute 'evidence' for sauce entry" },
+    { "test-on-upstream", BASE "upstream " SHA_A "\n  subject x\n"
+      "  test tests/t.sh\n", 4, "unknown attribute 'test' for upstream" },
+    { "test-dotdot", BASE "sauce " SHA_A "\n  subject x\n"
+      "  patch p.patch\n  test ../t.sh\n", 5,
+      "test path '../t.sh' of " SHA_A " must be relative" },
     { "invalid-utf8", BASE "downstream d\n  patch p\n  reason caf\xe9\n", 4,
       "line is not valid UTF-8" },
 };
@@ -895,6 +968,7 @@ int main(int argc, char **argv)
     g_test_add_func("/series/real/facts", test_real_facts);
     g_test_add_func("/series/parse/context", test_parse_context);
     g_test_add_func("/series/parse/crlf", test_parse_crlf);
+    g_test_add_func("/series/parse/evidence", test_parse_evidence);
     g_test_add_func("/series/parse/load-dir", test_load_dir);
     for (guint i = 0; i < G_N_ELEMENTS(bad_cases); i++) {
         g_autofree char *path = g_strdup_printf("/series/error/%s",

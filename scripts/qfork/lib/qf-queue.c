@@ -56,11 +56,22 @@ gboolean qf_entry_in_base(const QfEntry *entry, const char *base_version,
                                   entry->first_release, base_version);
         return cmp <= 0;
     }
+    /* Its change found in a release's tree: in every later base too. */
+    if (entry->evidence == QF_EVIDENCE_CONTENT &&
+        release_le(entry->evidence_release, base_version, &cmp) &&
+        cmp <= 0) {
+        *reason = g_strdup_printf("its change is in the %s tree (base %s); "
+                                  "first release not known",
+                                  entry->evidence_release, base_version);
+        return TRUE;
+    }
     *unverified = TRUE;
     if (release_le(entry->min_release, base_version, &cmp)) {
         *reason = g_strdup_printf(
-            "table minimum release %s %s base %s; first release unverified",
-            entry->min_release, cmp <= 0 ? "<=" : ">", base_version);
+            "table minimum release %s %s base %s; first release unverified%s%s",
+            entry->min_release, cmp <= 0 ? "<=" : ">", base_version,
+            entry->evidence == QF_EVIDENCE_OPEN ? ": " : "",
+            entry->evidence == QF_EVIDENCE_OPEN ? entry->evidence_text : "");
         return cmp <= 0;
     }
     *reason = g_strdup("no release known for it; assumed not in base");

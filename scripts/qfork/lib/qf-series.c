@@ -39,6 +39,8 @@ typedef struct Parser {
     char *section;              /* context carried into entries */
     char *ml_month;
     char *min_release;
+    guint group;                /* current group's number, 0 for none */
+    guint groups;               /* groups seen */
 
     gboolean seen_directive;
     gboolean before_base_reported;
@@ -46,6 +48,8 @@ typedef struct Parser {
     guint table_rows;
     GHashTable *names;          /* entry name -> line */
 } Parser;
+
+static char *split_word(const char *s, const char **rest);
 
 static const char *const month_names[] = {
     "January", "February", "March", "April", "May", "June", "July",
@@ -99,6 +103,9 @@ static void qf_entry_free(QfEntry *e)
     g_free(e->patch);
     g_free(e->impact);
     g_free(e->reason);
+    g_free(e->test);
+    g_free(e->evidence_text);
+    g_free(e->evidence_release);
     g_free(e);
 }
 
@@ -125,6 +132,21 @@ const char *qf_entry_kind_name(QfEntryKind kind)
         return "sauce";
     case QF_ENTRY_DOWNSTREAM:
         return "downstream";
+    }
+    return "?";
+}
+
+const char *qf_evidence_kind_name(QfEvidenceKind kind)
+{
+    switch (kind) {
+    case QF_EVIDENCE_UNSET:
+        return "unverified";
+    case QF_EVIDENCE_ANCESTRY:
+        return "ancestry";
+    case QF_EVIDENCE_CONTENT:
+        return "content";
+    case QF_EVIDENCE_OPEN:
+        return "none";
     }
     return "?";
 }
@@ -313,6 +335,28 @@ static char *block_label(const Parser *p)
     }
 }
 
+/*
+ * Ancestry proves the first release: it must be the row's first-release,
+ * or the two facts contradict each other.
+ */
+static void check_ancestry_release(Parser *p, const QfEntry *e)
+{
+    int cmp = 0;
+
+    if (e->evidence != QF_EVIDENCE_ANCESTRY || !e->evidence_release) {
+        return;
+    }
+    if (!e->first_release) {
+        parse_error(p, e->line, "%s has 'evidence ancestry %s' but no "
+                    "'first-release'", e->name, e->evidence_release);
+    } else if (qf_release_compare(e->first_release, e->evidence_release,
+                                  &cmp, NULL) && cmp != 0) {
+        parse_error(p, e->line, "%s: first-release %s but 'evidence "
+                    "ancestry %s'", e->name, e->first_release,
+                    e->evidence_release);
+    }
+}
+
 /* Checks that need the whole block: required attributes. */
 static void finish_block(Parser *p)
 {
@@ -339,6 +383,7 @@ static void finish_block(Parser *p)
             parse_error(p, e->line, "%s entry %s has no 'patch'",
                         qf_entry_kind_name(e->kind), e->name);
         }
+        check_ancestry_release(p, e);
     }
     p->block = BLOCK_NONE;
     p->entry = NULL;
@@ -389,6 +434,7 @@ static void directive_section(Parser *p, const char *arg)
     start_block(p, BLOCK_SECTION);
     g_free(p->section);
     p->section = g_strdup(arg);
+    p->group = 0;
     g_clear_pointer(&p->ml_month, g_free);
     g_clear_pointer(&p->min_release, g_free);
 }
@@ -396,6 +442,7 @@ static void directive_section(Parser *p, const char *arg)
 static void directive_group(Parser *p, const char *arg)
 {
     start_block(p, BLOCK_GROUP);
+    p->group = ++p->groups;
     g_clear_pointer(&p->ml_month, g_free);
     g_clear_pointer(&p->min_release, g_free);
     if (strcmp(arg, "-") == 0) {
@@ -453,6 +500,7 @@ static void directive_entry(Parser *p, QfEntryKind kind, const char *arg)
     }
     e->section = g_strdup(p->section);
     e->ml_month = g_strdup(p->ml_month);
+    e->group = p->group;
     e->min_release = g_strdup(p->min_release);
     g_ptr_array_add(p->series->entries, e);
     p->entry = e;
@@ -469,6 +517,8 @@ static const char *const attribute_keys[QF_ATTR_COUNT] = {
     [QF_ATTR_PATCH] = "patch",
     [QF_ATTR_IMPACT] = "impact",
     [QF_ATTR_REASON] = "reason",
+    [QF_ATTR_EVIDENCE] = "evidence",
+    [QF_ATTR_TEST] = "test",
 };
 
 const char *qf_attr_key(QfAttr attr)
@@ -599,6 +649,75 @@ static void attr_commit(Parser *p, QfEntry *e, const char *value)
     e->full_sha = g_strdup(value);
 }
 
+/* "(N file[s], M hunk[s])" with N, M > 0; anything may follow it. */
+static gboolean is_content_counts(const char *s)
+{
+    guint64 files, hunks;
+    char *end;
+
+    if (*s != '(' || !g_ascii_isdigit(s[1])) {
+        return FALSE;
+    }
+    files = g_ascii_strtoull(s + 1, &end, 10);
+    if (files == 0 || !(g_str_has_prefix(end, files == 1 ? " file, "
+                                                           : " files, "))) {
+        return FALSE;
+    }
+    end += files == 1 ? 7 : 8;
+    if (!g_ascii_isdigit(*end)) {
+        return FALSE;
+    }
+    hunks = g_ascii_strtoull(end, &end, 10);
+    return hunks > 0 &&
+           g_str_has_prefix(end, hunks == 1 ? " hunk)" : " hunks)");
+}
+
+/*
+ *   ancestry RELEASE                      git: the commit is in tag RELEASE
+ *   content RELEASE (N files, M hunks)... its change is in RELEASE's tree
+ *   none: REASON                          no source could settle it
+ */
+static void attr_evidence(Parser *p, QfEntry *e, const char *value)
+{
+    const char *rest = NULL;
+    g_autofree char *word = split_word(value, &rest);
+    g_autofree char *release = NULL;
+
+    e->evidence_text = g_strdup(value);
+    if (strcmp(word, "none:") == 0) {
+        e->evidence = QF_EVIDENCE_OPEN;
+        if (!*rest) {
+            parse_error(p, p->line, "'evidence none:' of %s needs a reason",
+                        e->name);
+        }
+        return;
+    }
+    if (strcmp(word, "ancestry") != 0 && strcmp(word, "content") != 0) {
+        parse_error(p, p->line, "evidence '%s' of %s: expected 'ancestry "
+                    "RELEASE', 'content RELEASE (N files, M hunks)' or "
+                    "'none: REASON'", value, e->name);
+        return;
+    }
+    e->evidence = word[0] == 'a' ? QF_EVIDENCE_ANCESTRY : QF_EVIDENCE_CONTENT;
+    release = split_word(rest, &rest);
+    if (!release_is_valid(release)) {
+        parse_error(p, p->line, "evidence of %s: '%s' is not a release "
+                    "(expected [v]MAJOR.MINOR[.MICRO][-rcN])", e->name,
+                    release);
+        return;
+    }
+    e->evidence_release = g_steal_pointer(&release);
+    if (e->evidence == QF_EVIDENCE_ANCESTRY && *rest) {
+        parse_error(p, p->line, "evidence of %s: nothing may follow "
+                    "'ancestry %s'", e->name, e->evidence_release);
+    } else if (e->evidence == QF_EVIDENCE_CONTENT &&
+               !is_content_counts(rest)) {
+        parse_error(p, p->line, "evidence of %s: 'content %s' must be "
+                    "followed by '(N files, M hunks)'", e->name,
+                    e->evidence_release);
+    }
+}
+
 /* Which attributes each entry kind takes. */
 static gboolean entry_takes(QfEntryKind kind, const char *key)
 {
@@ -608,9 +727,11 @@ static gboolean entry_takes(QfEntryKind kind, const char *key)
     switch (kind) {
     case QF_ENTRY_UPSTREAM:
         return strcmp(key, "commit") == 0 ||
-               strcmp(key, "first-release") == 0;
+               strcmp(key, "first-release") == 0 ||
+               strcmp(key, "evidence") == 0;
     case QF_ENTRY_SAUCE:
-        return strcmp(key, "commit") == 0 || strcmp(key, "impact") == 0;
+        return strcmp(key, "commit") == 0 || strcmp(key, "impact") == 0 ||
+               strcmp(key, "test") == 0;
     case QF_ENTRY_DOWNSTREAM:
         return strcmp(key, "reason") == 0;
     }
@@ -621,9 +742,9 @@ static const char *entry_keys(QfEntryKind kind)
 {
     switch (kind) {
     case QF_ENTRY_UPSTREAM:
-        return "subject, commit, first-release, patch";
+        return "subject, commit, first-release, evidence, patch";
     case QF_ENTRY_SAUCE:
-        return "subject, impact, commit, patch";
+        return "subject, impact, commit, patch, test";
     case QF_ENTRY_DOWNSTREAM:
         return "subject, reason, patch";
     }
@@ -646,6 +767,14 @@ static void attr_entry(Parser *p, const char *key, const char *value)
         e->impact = g_strdup(value);
     } else if (strcmp(key, "reason") == 0) {
         e->reason = g_strdup(value);
+    } else if (strcmp(key, "evidence") == 0) {
+        attr_evidence(p, e, value);
+    } else if (strcmp(key, "test") == 0) {
+        if (!is_safe_relative_path(value)) {
+            parse_error(p, p->line, "test path '%s' of %s must be relative "
+                        "to the series file, without '..'", value, e->name);
+        }
+        e->test = g_strdup(value);
     } else if (strcmp(key, "first-release") == 0) {
         if (!release_is_valid(value)) {
             parse_error(p, p->line, "first-release '%s' of %s is not a "

@@ -16,6 +16,17 @@ typedef enum {
     QF_ENTRY_DOWNSTREAM,    /* not in the table: build fix, prerequisite, feature */
 } QfEntryKind;
 
+/*
+ * How an upstream row's presence in a release was established (its
+ * "evidence" attribute; see series.conf's header for the syntax).
+ */
+typedef enum {
+    QF_EVIDENCE_UNSET,      /* no "evidence" attribute */
+    QF_EVIDENCE_ANCESTRY,   /* the commit is an ancestor of a release tag */
+    QF_EVIDENCE_CONTENT,    /* the commit's change is in a release's tree */
+    QF_EVIDENCE_OPEN,       /* "none: REASON": no source could settle it */
+} QfEvidenceKind;
+
 /* The attributes a block may have, in the order series.conf documents. */
 typedef enum {
     QF_ATTR_TARBALL,
@@ -27,6 +38,8 @@ typedef enum {
     QF_ATTR_PATCH,
     QF_ATTR_IMPACT,
     QF_ATTR_REASON,
+    QF_ATTR_EVIDENCE,
+    QF_ATTR_TEST,
     QF_ATTR_COUNT,
 } QfAttr;
 
@@ -51,6 +64,7 @@ typedef struct QfEntry {
     char *name;             /* unique: sha12 for table rows, a slug for downstream */
     char *section;          /* table section, e.g. "Core SMMU" */
     char *ml_month;         /* "March 2024" or NULL */
+    guint group;            /* its "group" directive, counted from 1; 0 none */
     char *sha12;            /* upstream/SAUCE commit as in the table, or NULL */
     char *full_sha;         /* 40-hex where known, or NULL */
     char *subject;
@@ -59,6 +73,10 @@ typedef struct QfEntry {
     char *patch;            /* patch file, relative to the series file's dir, or NULL */
     char *impact;           /* SAUCE rows: the table's impact text */
     char *reason;           /* downstream entries: why it exists */
+    char *test;             /* SAUCE rows: the test covering it, or NULL */
+    QfEvidenceKind evidence;
+    char *evidence_text;    /* the "evidence" value as written, or NULL */
+    char *evidence_release; /* ANCESTRY: the tag; CONTENT: the tree */
     guint line;             /* line of the entry in series.conf */
     QfBlock block;          /* its lines, attributes included */
 } QfEntry;
@@ -100,6 +118,8 @@ QfEntry *qf_series_find(const QfSeries *series, const char *ref,
                         GError **error);
 
 const char *qf_entry_kind_name(QfEntryKind kind);
+/* "ancestry", "content", "none" or "unverified" (no attribute). */
+const char *qf_evidence_kind_name(QfEvidenceKind kind);
 
 /* The entry's patch file as a path usable from the cwd, or NULL. */
 char *qf_entry_patch_path(const QfSeries *series, const QfEntry *entry);
