@@ -125,6 +125,40 @@ static const QfCommand commands[] = {
      "  --reset              end the bisect: pop/push the tree back to where\n"
      "                       it was before it started\n"
      "  -v, --verbose        show the build's and test's output\n"},
+    {"table", qf_cmd_table,
+     "render the vendor's patch tables from series.conf",
+     "table [--format markdown|html|json | --html | --json] [-o FILE]",
+     "The table rows by section and mailing-list month, as the vendor's\n"
+     "page lists them (commit, description, minimum release; SAUCE rows\n"
+     "with their impact), plus each row's state in this fork (in base since\n"
+     "vX, applied as patch P, pending), the evidence for it, and for SAUCE\n"
+     "rows the patch and the test covering it; then the downstream entries.\n"
+     "From series.conf alone, so the output changes only with it.\n"
+     "\n"
+     "  --format F        markdown (default), html or json\n"
+     "  --html, --json    the same as --format html / json\n"
+     "  -o, --output FILE write FILE (replaced whole) instead of stdout\n"},
+    {"verify-base", qf_cmd_verify_base,
+     "prove every upstream row is in the pinned base",
+     "verify-base --upstream-git DIR [--base DIR] [--write] [-v]",
+     "For each upstream row: by git ancestry, when DIR has the commit under\n"
+     "a release tag (the base's own tag, or the first release tag holding\n"
+     "the commit, which every later release holds too); else by content:\n"
+     "the commit's diff (or, when DIR lacks the commit, the newest commit\n"
+     "of any ref with the row's subject: a mailing-list copy of the patch)\n"
+     "must be in the base tree, hunk by hunk - a hunk's new side there, or\n"
+     "its added lines there in order with its old side gone.  One line per\n"
+     "row, then the counts.  Exit 3 when some row is not proven.\n"
+     "\n"
+     "  --upstream-git DIR   an upstream QEMU git (tags vX.Y.Z where it has\n"
+     "                       them)\n"
+     "  --base DIR           the base tree: a qfork tree (its base commit is\n"
+     "                       read, not its patched files) or an extracted\n"
+     "                       release (default: the tree, see -C)\n"
+     "  -w, --write          record first-release and evidence in\n"
+     "                       series.conf (a proof is never replaced by a\n"
+     "                       failure to repeat it)\n"
+     "  -v, --verbose        every hunk that is not in the tree\n"},
     {"rebase", qf_cmd_rebase,
      "move the series onto a new QEMU release",
      "rebase VERSION --sha256 HEX [--tarball FILE] [--source PATH|URL]\n"

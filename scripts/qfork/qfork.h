@@ -109,5 +109,7 @@ int qf_cmd_vm(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_doctor(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_bisect(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_query(QfContext *ctx, int argc, char **argv, GError **error);
+int qf_cmd_verify_base(QfContext *ctx, int argc, char **argv, GError **error);
+int qf_cmd_table(QfContext *ctx, int argc, char **argv, GError **error);
 
 #endif

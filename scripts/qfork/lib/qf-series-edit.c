@@ -96,6 +96,9 @@ static gboolean edit_entry(SeriesText *t, const QfSeries *series,
     case QF_EDIT_SET_FIRST_RELEASE:
         set_attribute(t, b, QF_ATTR_FIRST_RELEASE, edit->value);
         return TRUE;
+    case QF_EDIT_SET_EVIDENCE:
+        set_attribute(t, b, QF_ATTR_EVIDENCE, edit->value);
+        return TRUE;
     case QF_EDIT_REMOVE_PATCH:
         if (!b->attr_line[QF_ATTR_PATCH]) {
             g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,

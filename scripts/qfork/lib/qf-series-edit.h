@@ -20,6 +20,7 @@ typedef enum {
     QF_EDIT_SET_PATCH,         /* set "  patch @value" */
     QF_EDIT_REMOVE_PATCH,      /* remove its "patch" line */
     QF_EDIT_SET_FIRST_RELEASE, /* set "  first-release @value" */
+    QF_EDIT_SET_EVIDENCE,      /* set "  evidence @value" */
 } QfSeriesEditKind;
 
 typedef struct QfSeriesEdit {
