@@ -114,6 +114,7 @@ int qf_cmd_push(QfContext *ctx, int argc, char **argv, GError **error)
     g_autoptr(QfQueue) q = NULL;
     QfPushOptions opts = {0};
     guint count;
+    int rc;
 
     if (!qf_parse_options(ctx, entries, &argc, &argv, error) ||
         !qf_check_positionals(ctx, argc, 1, error)) {
@@ -145,5 +146,11 @@ int qf_cmd_push(QfContext *ctx, int argc, char **argv, GError **error)
     if (!qf_tree_require_clean(q->tree, error)) {
         return QF_EXIT_ERROR;
     }
-    return push_loop(ctx, q, count, &opts, error);
+    /* The index catches up once, after the last entry: see qf-tree.h. */
+    qf_tree_defer_index(q->tree, TRUE);
+    rc = push_loop(ctx, q, count, &opts, error);
+    if (!qf_tree_flush(q->tree, rc == QF_EXIT_OK ? error : NULL)) {
+        rc = QF_EXIT_ERROR;
+    }
+    return rc;
 }

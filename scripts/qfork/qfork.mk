@@ -2,14 +2,14 @@
 # sets TOP, BUILD and QFORK.  Builds in seconds and needs no QEMU.
 #
 # Needs: gcc, make, pkg-config, libglib2.0-dev (glib-2.0, gio-2.0),
-# zlib1g-dev, and git at run time.  `make qfork-deps` says what is missing.
+# zlib1g-dev, libgit2-dev, and git at run time.  `make qfork-deps` says what is missing.
 #
 #   make qfork          build/qfork
 #   make qfork-tests    build/qfork and build/tests/test-* (tests/unit/)
 
 QFORK_SRC := scripts/qfork
 QFORK_OBJDIR := $(BUILD)/qfork-obj
-QFORK_PKGS := glib-2.0 gio-2.0
+QFORK_PKGS := glib-2.0 gio-2.0 libgit2
 
 QFORK_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
 	$(shell pkg-config --cflags $(QFORK_PKGS)) -I$(QFORK_SRC)/lib -I$(QFORK_SRC)
@@ -38,7 +38,8 @@ qfork-deps:
 	command -v gcc >/dev/null || missing="$$missing gcc"; \
 	command -v git >/dev/null || missing="$$missing git"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
-	pkg-config --exists $(QFORK_PKGS) 2>/dev/null || missing="$$missing libglib2.0-dev"; \
+	pkg-config --exists glib-2.0 gio-2.0 2>/dev/null || missing="$$missing libglib2.0-dev"; \
+	pkg-config --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev"; \
 	pkg-config --exists zlib 2>/dev/null || missing="$$missing zlib1g-dev"; \
 	if [ -n "$$missing" ]; then \
 	    echo "qfork needs these Debian packages:$$missing" >&2; exit 1; \

@@ -20,6 +20,7 @@ QfJournal *qf_journal_new(QfJournalKind kind)
 
     journal->kind = kind;
     journal->paths = g_ptr_array_new_with_free_func(g_free);
+    journal->unindexed = g_ptr_array_new_with_free_func(g_free);
     return journal;
 }
 
@@ -32,6 +33,7 @@ void qf_journal_free(QfJournal *journal)
     g_free(journal->old_head);
     g_free(journal->target);
     g_ptr_array_unref(journal->paths);
+    g_ptr_array_unref(journal->unindexed);
     g_free(journal);
 }
 
@@ -125,6 +127,12 @@ gboolean qf_journal_write(const char *state_dir, const QfJournal *journal,
     g_key_file_set_string_list(kf, GROUP, "paths",
                                (const char *const *)journal->paths->pdata,
                                journal->paths->len);
+    if (journal->unindexed->len) {
+        g_key_file_set_string_list(
+            kf, GROUP, "unindexed",
+            (const char *const *)journal->unindexed->pdata,
+            journal->unindexed->len);
+    }
     return save_key_file(state_dir, JOURNAL_FILE, kf, error);
 }
 
@@ -165,6 +173,11 @@ QfJournal *qf_journal_read(const char *state_dir, GError **error)
     paths = g_key_file_get_string_list(kf, GROUP, "paths", &n, NULL);
     for (gsize i = 0; i < n; i++) {
         g_ptr_array_add(journal->paths, g_strdup(paths[i]));
+    }
+    g_strfreev(paths);
+    paths = g_key_file_get_string_list(kf, GROUP, "unindexed", &n, NULL);
+    for (gsize i = 0; paths && i < n; i++) {
+        g_ptr_array_add(journal->unindexed, g_strdup(paths[i]));
     }
     if (!journal->old_head ||
         (journal->kind == QF_JOURNAL_PUSH && !journal->entry) ||

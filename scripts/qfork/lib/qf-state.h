@@ -29,6 +29,11 @@ typedef struct QfJournal {
     char *old_head;             /* HEAD before the operation started */
     char *target;               /* pop: the commit being reset to */
     GPtrArray *paths;           /* push: every path the change touches */
+    /*
+     * push: paths that earlier entries of the same run committed and that
+     * the index has not caught up with yet (qf_tree_defer_index()).
+     */
+    GPtrArray *unindexed;
     gint64 pid;                 /* the qfork process that wrote it */
 } QfJournal;
 

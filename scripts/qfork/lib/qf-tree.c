@@ -10,10 +10,12 @@
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "qf-error.h"
 #include "qf-git.h"
+#include "qf-odb.h"
 #include "qf-state.h"
 
 /*
@@ -38,6 +40,15 @@ struct QfTree {
     char *base_version;
     char *recovery_note;
     int lock_fd;
+    QfOdb *odb;             /* in-process writer, NULL: git does it all */
+    gboolean odb_tried;
+    /*
+     * qf_tree_defer_index(): paths committed since the index was last
+     * brought up to date, which the journal keeps naming until it is.
+     */
+    gboolean defer_index;
+    GPtrArray *unindexed;
+    GHashTable *unindexed_set;
 };
 
 void qf_tree_commit_free(QfTreeCommit *commit)
@@ -304,6 +315,8 @@ QfTree *qf_tree_open(const char *dir, GError **error)
     g_autoptr(GError) local = NULL;
 
     tree->lock_fd = -1;
+    tree->unindexed = g_ptr_array_new_with_free_func(g_free);
+    tree->unindexed_set = g_hash_table_new(g_str_hash, g_str_equal);
     tree->dir = g_canonicalize_filename(dir, NULL);
     tree->git_dir = g_build_filename(tree->dir, ".git", NULL);
     tree->state_dir = g_build_filename(tree->git_dir, "qfork", NULL);
@@ -341,9 +354,16 @@ void qf_tree_free(QfTree *tree)
     if (!tree) {
         return;
     }
+    if (tree->unindexed && tree->unindexed->len) {
+        /* A failure leaves the journal: the next qfork finishes the job. */
+        qf_tree_flush(tree, NULL);
+    }
     if (tree->lock_fd >= 0) {
         close(tree->lock_fd);
     }
+    qf_odb_free(tree->odb);
+    g_clear_pointer(&tree->unindexed, g_ptr_array_unref);
+    g_clear_pointer(&tree->unindexed_set, g_hash_table_unref);
     g_free(tree->dir);
     g_free(tree->git_dir);
     g_free(tree->state_dir);
@@ -391,10 +411,14 @@ GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error)
 {
     const char *args[] = {"status", "--porcelain=v1", "-z",
                           "--untracked-files=normal", NULL};
-    g_autoptr(GBytes) out = qf_git_bytes(tree->dir, args, NULL, error);
+    g_autoptr(GBytes) out = NULL;
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     g_auto(GStrv) recs = NULL;
 
+    if (!qf_tree_flush(tree, error)) {
+        return NULL;
+    }
+    out = qf_git_bytes(tree->dir, args, NULL, error);
     if (!out) {
         return NULL;
     }
@@ -561,32 +585,178 @@ static GPtrArray *commit_env(const QfCommitInfo *info)
     return env;
 }
 
-char *qf_tree_commit_paths(QfTree *tree, const char *parent,
-                           GPtrArray *paths, const QfCommitInfo *info,
-                           GError **error)
+/* @message as commit-tree wants it: ending in a newline */
+static char *with_newline(const char *message)
 {
-    const char *update[] = {"update-index", "--add", "--remove", "-z",
-                            "--stdin", NULL};
-    const char *write_tree[] = {"write-tree", NULL};
-    g_autoptr(GBytes) list = nul_list(paths);
-    g_autoptr(GBytes) updated = NULL;
-    g_autoptr(GPtrArray) env = commit_env(info);
-    g_autofree char *message = NULL;
-    g_autoptr(GBytes) msg = NULL;
-    g_autofree char *treeid = NULL;
-    g_autofree char *commit = NULL;
+    return g_str_has_suffix(message, "\n") ? g_strdup(message)
+                                           : g_strconcat(message, "\n", NULL);
+}
 
-    updated = qf_git_bytes(tree->dir, update, list, error);
-    if (!updated) {
-        return NULL;
+/* What git running with @env sees as $@name. */
+static const char *env_value(GPtrArray *env, const char *name)
+{
+    gsize len = strlen(name);
+
+    for (guint i = 0; i < env->len && env->pdata[i]; i++) {
+        const char *e = env->pdata[i];
+        if (!strncmp(e, name, len) && e[len] == '=') {
+            return e + len + 1;
+        }
     }
-    treeid = qf_git_text(tree->dir, write_tree, NULL, error);
-    if (!treeid) {
-        return NULL;
+    return g_getenv(name);
+}
+
+/* The ident git makes for @who (AUTHOR, COMMITTER); NULL: ask git. */
+static char *env_ident(GPtrArray *env, const char *who)
+{
+    g_autofree char *name = g_strdup_printf("GIT_%s_NAME", who);
+    g_autofree char *email = g_strdup_printf("GIT_%s_EMAIL", who);
+    g_autofree char *date = g_strdup_printf("GIT_%s_DATE", who);
+    const char *n = env_value(env, name);
+    const char *e = env_value(env, email);
+    const char *d = env_value(env, date);
+
+    return n && e && d ? qf_odb_ident(n, e, d) : NULL;
+}
+
+static QfOdb *tree_odb(QfTree *tree)
+{
+    if (!tree->odb_tried) {
+        tree->odb_tried = TRUE;
+        tree->odb = qf_odb_open(tree->dir, NULL);
     }
-    message = g_str_has_suffix(info->message, "\n")
-                  ? g_strdup(info->message)
-                  : g_strconcat(info->message, "\n", NULL);
+    return tree->odb;
+}
+
+/*
+ * @paths in an order `git update-index` always takes: those the work tree
+ * no longer has as a file first, so that a file replacing a directory, or
+ * a directory a file, never meets the old one in the index.
+ */
+static GBytes *update_list(const char *top, GPtrArray *paths)
+{
+    GString *gone = g_string_new(NULL);
+    g_autoptr(GString) files = g_string_new(NULL);
+
+    for (guint i = 0; i < paths->len; i++) {
+        const char *p = g_ptr_array_index(paths, i);
+        g_autofree char *full = g_build_filename(top, p, NULL);
+        struct stat st;
+        gboolean file = lstat(full, &st) == 0 &&
+                        (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode));
+
+        g_string_append_len(file ? files : gone, p, (gssize)strlen(p) + 1);
+    }
+    g_string_append_len(gone, files->str, (gssize)files->len);
+    return g_string_free_to_bytes(gone);
+}
+
+/* The index entries of @paths made to match the work tree. */
+static gboolean update_index(QfTree *tree, GPtrArray *paths, GError **error)
+{
+    const char *args[] = {"update-index", "--add", "--remove", "-z",
+                          "--stdin", NULL};
+    g_autoptr(GBytes) list = NULL;
+    g_autoptr(GBytes) out = NULL;
+
+    if (!paths->len) {
+        return TRUE;
+    }
+    list = update_list(tree->dir, paths);
+    out = qf_git_bytes(tree->dir, args, list, error);
+    return out != NULL;
+}
+
+/* The paths of @a that are not in @b. */
+static GPtrArray *paths_except(GPtrArray *a, GPtrArray *b)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) skip = g_hash_table_new(g_str_hash, g_str_equal);
+
+    for (guint i = 0; i < b->len; i++) {
+        g_hash_table_add(skip, g_ptr_array_index(b, i));
+    }
+    for (guint i = 0; i < a->len; i++) {
+        if (!g_hash_table_contains(skip, g_ptr_array_index(a, i))) {
+            g_ptr_array_add(out, g_strdup(g_ptr_array_index(a, i)));
+        }
+    }
+    return out;
+}
+
+static void note_unindexed(QfTree *tree, GPtrArray *paths)
+{
+    for (guint i = 0; i < paths->len; i++) {
+        const char *p = g_ptr_array_index(paths, i);
+        if (!g_hash_table_contains(tree->unindexed_set, p)) {
+            char *copy = g_strdup(p);
+            g_ptr_array_add(tree->unindexed, copy);
+            g_hash_table_add(tree->unindexed_set, copy);
+        }
+    }
+}
+
+/*
+ * Bring the index up to the commits made under qf_tree_defer_index(),
+ * except for @busy (an entry being undone puts those back itself).
+ */
+static gboolean sync_unindexed(QfTree *tree, GPtrArray *busy, GError **error)
+{
+    g_autoptr(GPtrArray) todo = NULL;
+    g_autoptr(GPtrArray) none = g_ptr_array_new();
+
+    if (!tree->unindexed->len) {
+        return TRUE;
+    }
+    todo = paths_except(tree->unindexed, busy ? busy : none);
+    if (!update_index(tree, todo, error)) {
+        return FALSE;
+    }
+    g_hash_table_remove_all(tree->unindexed_set);
+    g_ptr_array_set_size(tree->unindexed, 0);
+    return TRUE;
+}
+
+void qf_tree_defer_index(QfTree *tree, gboolean defer)
+{
+    tree->defer_index = defer;
+}
+
+gboolean qf_tree_flush(QfTree *tree, GError **error)
+{
+    if (!tree->unindexed->len) {
+        return TRUE;
+    }
+    return sync_unindexed(tree, NULL, error) &&
+           qf_journal_remove(tree->state_dir, error);
+}
+
+/* The commit object: in-process, or by git commit-tree where only git can. */
+static char *make_commit(QfTree *tree, const char *treeid, const char *parent,
+                         const QfCommitInfo *info, GError **error)
+{
+    g_autoptr(GPtrArray) env = commit_env(info);
+    g_autofree char *message = with_newline(info->message);
+    g_autoptr(GBytes) msg = NULL;
+
+    if (tree_odb(tree)) {
+        g_autofree char *author = env_ident(env, "AUTHOR");
+        g_autofree char *committer = env_ident(env, "COMMITTER");
+        g_autoptr(GError) local = NULL;
+        char *commit = NULL;
+
+        if (author && committer) {
+            commit = qf_odb_write_commit(tree->odb, treeid, parent, author,
+                                         committer, message, &local);
+        }
+        if (local) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return NULL;
+        }
+        if (commit) {
+            return commit;
+        }
+    }
     msg = g_bytes_new(message, strlen(message));
     {
         const char *args[] = {"commit-tree", treeid, "-p", parent, NULL};
@@ -594,20 +764,89 @@ char *qf_tree_commit_paths(QfTree *tree, const char *parent,
                           .args = args,
                           .input = msg,
                           .env = (const char *const *)env->pdata};
-        commit = qf_git_run_text(&call, error);
+        return qf_git_run_text(&call, error);
     }
-    if (!commit) {
-        return NULL;
+}
+
+/* HEAD from @parent to @commit, failing if something else moved it. */
+static gboolean move_head(QfTree *tree, const char *parent,
+                          const char *commit, GError **error)
+{
+    const char *args[] = {"update-ref", "-m", "qfork push", "HEAD", commit,
+                          parent, NULL};
+
+    if (tree_odb(tree)) {
+        return qf_odb_move_head(tree->odb, parent, commit, "qfork push",
+                                error);
     }
-    {
-        /* old value given: fails instead of losing a concurrent change */
-        const char *args[] = {"update-ref", "-m", "qfork push", "HEAD",
-                              commit, parent, NULL};
-        if (!qf_git_ok(tree->dir, args, error)) {
+    return qf_git_ok(tree->dir, args, error);
+}
+
+/*
+ * The tree of @parent with @paths from the work tree, in-process where
+ * qf-odb can; otherwise, and with an up-to-date index, git's way.
+ * *@indexed says whether the index has @paths now.
+ */
+static char *write_tree(QfTree *tree, const char *parent, GPtrArray *paths,
+                        gboolean *indexed, GError **error)
+{
+    const char *args[] = {"write-tree", NULL};
+    g_autoptr(GError) local = NULL;
+    char *id = NULL;
+
+    *indexed = FALSE;
+    if (tree_odb(tree)) {
+        id = qf_odb_write_tree(tree->odb, parent, paths, &local);
+        if (local) {
+            g_propagate_error(error, g_steal_pointer(&local));
             return NULL;
         }
+        if (id) {
+            return id;
+        }
+    }
+    if (!sync_unindexed(tree, NULL, error) ||
+        !update_index(tree, paths, error)) {
+        return NULL;
+    }
+    *indexed = TRUE;
+    return qf_git_text(tree->dir, args, NULL, error);
+}
+
+/*
+ * Commit @paths on top of @parent and move HEAD.  The index is updated
+ * first, as git commit does, unless @defer: then the paths join those
+ * qf_tree_flush() updates.
+ */
+static char *commit_paths(QfTree *tree, const char *parent, GPtrArray *paths,
+                          const QfCommitInfo *info, gboolean defer,
+                          GError **error)
+{
+    gboolean indexed;
+    g_autofree char *treeid = write_tree(tree, parent, paths, &indexed, error);
+    g_autofree char *commit = NULL;
+
+    if (!treeid) {
+        return NULL;
+    }
+    if (!indexed && !defer && !update_index(tree, paths, error)) {
+        return NULL;
+    }
+    commit = make_commit(tree, treeid, parent, info, error);
+    if (!commit || !move_head(tree, parent, commit, error)) {
+        return NULL;
+    }
+    if (!indexed && defer) {
+        note_unindexed(tree, paths);
     }
     return g_steal_pointer(&commit);
+}
+
+char *qf_tree_commit_paths(QfTree *tree, const char *parent,
+                           GPtrArray *paths, const QfCommitInfo *info,
+                           GError **error)
+{
+    return commit_paths(tree, parent, paths, info, FALSE, error);
 }
 
 /* ---- restore ---------------------------------------------------------- */
@@ -699,6 +938,9 @@ gboolean qf_tree_restore_paths(QfTree *tree, GPtrArray *paths,
     if (paths->len == 0) {
         return TRUE;
     }
+    if (!sync_unindexed(tree, paths, error)) {
+        return FALSE;
+    }
     remove_write_leftovers(tree->dir, paths);
     if (!split_by_head(tree, paths, in_head, not_in_head, error)) {
         return FALSE;
@@ -765,7 +1007,8 @@ static void roll_back_push(QfTree *tree, GPtrArray *paths, GError **error)
 {
     g_autoptr(GError) local = NULL;
 
-    if (!qf_tree_restore_paths(tree, paths, &local)) {
+    if (!sync_unindexed(tree, paths, &local) ||
+        !qf_tree_restore_paths(tree, paths, &local)) {
         g_prefix_error(error, "%s; restoring the tree also failed (%s), the "
                        "next qfork command will retry: ", (*error)->message,
                        local->message);
@@ -788,6 +1031,10 @@ char *qf_tree_push(QfTree *tree, const char *parent, const char *entry,
     for (guint i = 0; i < paths->len; i++) {
         g_ptr_array_add(journal->paths, g_strdup(paths->pdata[i]));
     }
+    for (guint i = 0; i < tree->unindexed->len; i++) {
+        g_ptr_array_add(journal->unindexed,
+                        g_strdup(tree->unindexed->pdata[i]));
+    }
     if (!qf_journal_write(tree->state_dir, journal, error)) {
         return NULL;
     }
@@ -795,12 +1042,16 @@ char *qf_tree_push(QfTree *tree, const char *parent, const char *entry,
         roll_back_push(tree, paths, error);
         return NULL;
     }
-    commit = qf_tree_commit_paths(tree, journal->old_head, paths, info, error);
+    commit = commit_paths(tree, journal->old_head, paths, info,
+                          tree->defer_index, error);
     if (!commit) {
         roll_back_push(tree, paths, error);
         return NULL;
     }
-    qf_journal_remove(tree->state_dir, NULL);
+    if (!tree->unindexed->len) {
+        qf_journal_remove(tree->state_dir, NULL);
+    }
+    /* else the journal names the unindexed paths until qf_tree_flush() */
     return commit;
 }
 
@@ -809,6 +1060,9 @@ gboolean qf_tree_pop_to(QfTree *tree, const char *commit, GError **error)
     g_autoptr(QfJournal) journal = qf_journal_new(QF_JOURNAL_POP);
     g_autoptr(GError) local = NULL;
 
+    if (!qf_tree_flush(tree, error)) {
+        return FALSE;
+    }
     journal->target = g_strdup(commit);
     journal->pid = getpid();
     journal->old_head = qf_tree_head(tree, error);
@@ -900,7 +1154,12 @@ static gboolean recover_push(QfTree *tree, const QfJournal *j,
 {
     g_autofree char *parent = NULL;
     g_autofree char *entry = NULL;
+    g_autoptr(GPtrArray) earlier = paths_except(j->unindexed, j->paths);
 
+    /* Entries committed before this one whose index update was deferred. */
+    if (!update_index(tree, earlier, error)) {
+        return FALSE;
+    }
     if (g_str_equal(head, j->old_head)) {
         if (!qf_tree_restore_paths(tree, j->paths, error)) {
             return FALSE;
@@ -915,6 +1174,10 @@ static gboolean recover_push(QfTree *tree, const QfJournal *j,
         return FALSE;
     }
     if (g_str_equal(parent, j->old_head) && g_strcmp0(entry, j->entry) == 0) {
+        /* its index update may have been deferred too */
+        if (!update_index(tree, j->paths, error)) {
+            return FALSE;
+        }
         tree->recovery_note = g_strdup_printf(
             "recovered from an interrupted push of %s: its commit %.12s had "
             "been made; it is applied", j->entry, head);

@@ -7,7 +7,8 @@
  * series entry is one commit on top carrying a "Qfork-Entry: <name>"
  * trailer.  /build/ is excluded so QEMU can be built inside the tree.
  *
- * Every function runs git through qf-git.h.  Opening a tree takes an
+ * Commits are written in-process (qf-odb.h) where that gives what git
+ * would write, and otherwise by git through qf-git.h.  Opening a tree takes an
  * exclusive lock for the life of the QfTree and finishes or undoes
  * whatever a killed qfork left half done (see qf-state.h for the journal).
  *
@@ -92,6 +93,17 @@ GPtrArray *qf_tree_commits(QfTree *tree, GError **error);
 char *qf_tree_push(QfTree *tree, const char *parent, const char *entry,
                    const QfApplyResult *result, const QfCommitInfo *info,
                    GError **error);
+
+/*
+ * Let qf_tree_push() leave the index behind: on QEMU's 37k-file index,
+ * writing it is most of what a push costs.  The journal names the paths
+ * the index lags on, so a killed qfork's successor catches it up; any
+ * function here that git needs the index for catches it up first, and so
+ * do qf_tree_flush() and qf_tree_free().
+ */
+void qf_tree_defer_index(QfTree *tree, gboolean defer);
+/* Bring the index up to the commits qf_tree_push() made (one git run). */
+gboolean qf_tree_flush(QfTree *tree, GError **error);
 
 /* Reset the tree to @commit (an ancestor of HEAD), under the journal. */
 gboolean qf_tree_pop_to(QfTree *tree, const char *commit, GError **error);
