@@ -168,15 +168,19 @@ static gboolean move_to(BisectRun *r, guint target, GError **error)
     if (target < q->applied && !qf_queue_pop_to(q, target, error)) {
         return FALSE;
     }
-    while (q->applied < target) {
-        if (qf_interrupted()) {
-            return TRUE;        /* the caller stops and says so */
-        }
+    /* the index catches up once per step, before the build */
+    qf_tree_defer_index(q->tree, TRUE);
+    /* on an interrupt the caller stops and says so */
+    while (q->applied < target && !qf_interrupted()) {
         if (!qf_queue_push_next(q, &opts, notes, error)) {
             g_prefix_error(error, "cannot move the tree to %s: ",
                            position_name(q, target));
+            qf_tree_flush(q->tree, NULL);
             return FALSE;
         }
+    }
+    if (!qf_tree_flush(q->tree, error)) {
+        return FALSE;
     }
     for (guint i = 0; r->verbose && i < notes->len; i++) {
         qf_print(r->ctx, "      %s\n", (char *)g_ptr_array_index(notes, i));
