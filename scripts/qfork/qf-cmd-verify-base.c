@@ -67,11 +67,12 @@ static gboolean write_series(QfContext *ctx, const QfSeries *series,
 
 int qf_cmd_verify_base(QfContext *ctx, int argc, char **argv, GError **error)
 {
-    g_autofree char *upstream = NULL, *base = NULL;
+    g_autofree char *upstream = NULL, *base = NULL, *tip = NULL;
     gboolean write = FALSE, verbose = FALSE;
     const GOptionEntry entries[] = {
         {"upstream-git", 0, 0, G_OPTION_ARG_STRING, &upstream, NULL, NULL},
         {"base", 0, 0, G_OPTION_ARG_STRING, &base, NULL, NULL},
+        {"tip", 0, 0, G_OPTION_ARG_STRING, &tip, NULL, NULL},
         {"write", 'w', 0, G_OPTION_ARG_NONE, &write, NULL, NULL},
         {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, NULL, NULL},
         {NULL},
@@ -79,10 +80,10 @@ int qf_cmd_verify_base(QfContext *ctx, int argc, char **argv, GError **error)
     QfVerifyOptions opts = {0};
     QfSeries *series;
     g_autoptr(GPtrArray) rows = NULL;
+    g_autoptr(GPtrArray) only = NULL;
     guint open;
 
-    if (!qf_parse_options(ctx, entries, &argc, &argv, error) ||
-        !qf_check_positionals(ctx, argc, 0, error)) {
+    if (!qf_parse_options(ctx, entries, &argc, &argv, error)) {
         return QF_EXIT_ERROR;
     }
     if (!upstream) {
@@ -95,7 +96,20 @@ int qf_cmd_verify_base(QfContext *ctx, int argc, char **argv, GError **error)
     if (!series || (!base && !(base = qf_context_tree_dir(ctx, error)))) {
         return QF_EXIT_ERROR;
     }
+    if (argc > 1) {
+        only = g_ptr_array_new();
+        for (int i = 1; i < argc; i++) {
+            QfEntry *e = qf_series_find(series, argv[i], error);
+
+            if (!e) {
+                return QF_EXIT_ERROR;
+            }
+            g_ptr_array_add(only, e);
+        }
+    }
     opts = (QfVerifyOptions){.upstream = upstream,
+                             .tip = tip,
+                             .only = only,
                              .base_version = series->base_version,
                              .base = {.dir = base}};
     rows = qf_verify_series(series, &opts, say, ctx, error);

@@ -140,21 +140,28 @@ static const QfCommand commands[] = {
      "  -o, --output FILE write FILE (replaced whole) instead of stdout\n"},
     {"verify-base", qf_cmd_verify_base,
      "prove every upstream row is in the pinned base",
-     "verify-base --upstream-git DIR [--base DIR] [--write] [-v]",
+     "verify-base --upstream-git DIR [--base DIR] [--tip REV] [--write]\n"
+     "              [-v] [ENTRY...]",
      "For each upstream row: by git ancestry, when DIR has the commit under\n"
      "a release tag (the base's own tag, or the first release tag holding\n"
      "the commit, which every later release holds too); else by content:\n"
      "the commit's diff (or, when DIR lacks the commit, the newest commit\n"
      "of any ref with the row's subject: a mailing-list copy of the patch)\n"
      "must be in the base tree, hunk by hunk - a hunk's new side there, or\n"
-     "its added lines there in order with its old side gone.  One line per\n"
-     "row, then the counts.  Exit 3 when some row is not proven.\n"
+     "its added lines there in order with its old side gone.  When later\n"
+     "commits changed some of a row's lines, a descendant does: the newest\n"
+     "commit of --tip's history whose change is in the base, since the\n"
+     "base's release holds it and all before it.  One line per row (all,\n"
+     "or the ENTRYs given), then the counts.  Exit 3 when some row is not\n"
+     "proven.\n"
      "\n"
      "  --upstream-git DIR   an upstream QEMU git (tags vX.Y.Z where it has\n"
      "                       them)\n"
      "  --base DIR           the base tree: a qfork tree (its base commit is\n"
      "                       read, not its patched files) or an extracted\n"
      "                       release (default: the tree, see -C)\n"
+     "  --tip REV            where a descendant is looked for (default\n"
+     "                       HEAD of DIR)\n"
      "  -w, --write          record first-release and evidence in\n"
      "                       series.conf (a proof is never replaced by a\n"
      "                       failure to repeat it)\n"

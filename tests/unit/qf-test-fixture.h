@@ -289,4 +289,38 @@ static inline char *fx_snapshot(const char *tree)
     return g_strjoinv("\n", (char **)entries->pdata);
 }
 
+/*
+ * The checkout this test was built from: $QF_SRCDIR, else the first
+ * directory above the test binary that holds series.conf and scripts/qfork
+ * (the build puts tests in build/tests/), so it runs from any cwd.
+ */
+static inline char *fx_find_top(void)
+{
+    const char *env = g_getenv("QF_SRCDIR");
+    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *dir = NULL;
+
+    if (env) {
+        return g_strdup(env);
+    }
+    g_assert_nonnull(exe);
+    dir = g_path_get_dirname(exe);
+    while (strcmp(dir, "/") != 0) {
+        g_autofree char *conf = g_build_filename(dir, "series.conf", NULL);
+        g_autofree char *qfork = g_build_filename(dir, "scripts", "qfork",
+                                                  NULL);
+        char *parent;
+
+        if (g_file_test(conf, G_FILE_TEST_IS_REGULAR) &&
+            g_file_test(qfork, G_FILE_TEST_IS_DIR)) {
+            return g_steal_pointer(&dir);
+        }
+        parent = g_path_get_dirname(dir);
+        g_free(dir);
+        dir = parent;
+    }
+    g_error("no series.conf above %s: set QF_SRCDIR to the checkout", exe);
+    return NULL;
+}
+
 #endif

@@ -7,6 +7,7 @@
 #include "qf-series.h"
 #include "qf-error.h"
 #include "qf-lint.h"
+#include "qf-test-fixture.h"
 #include "qf-series-edit.h"
 
 #include <glib/gstdio.h>
@@ -62,43 +63,10 @@ static const char *const table_order[] = {
     "c0c97fbc6cf7", "70ac94ebadd5", "338211ae1e03",
 };
 
-/*
- * The checkout this test was built from: $QF_SRCDIR, else the first
- * directory above the test binary that holds series.conf and scripts/qfork
- * (the build puts tests in build/tests/), so it runs from any cwd.
- */
-static char *find_top(void)
-{
-    const char *env = g_getenv("QF_SRCDIR");
-    g_autofree char *exe = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *dir = NULL;
-
-    if (env) {
-        return g_strdup(env);
-    }
-    g_assert_nonnull(exe);
-    dir = g_path_get_dirname(exe);
-    while (strcmp(dir, "/") != 0) {
-        g_autofree char *conf = g_build_filename(dir, "series.conf", NULL);
-        g_autofree char *qfork = g_build_filename(dir, "scripts", "qfork",
-                                                  NULL);
-        char *parent;
-
-        if (g_file_test(conf, G_FILE_TEST_IS_REGULAR) &&
-            g_file_test(qfork, G_FILE_TEST_IS_DIR)) {
-            return g_steal_pointer(&dir);
-        }
-        parent = g_path_get_dirname(dir);
-        g_free(dir);
-        dir = parent;
-    }
-    g_error("no series.conf above %s: set QF_SRCDIR to the checkout", exe);
-    return NULL;
-}
 
 static QfSeries *load_real_series(void)
 {
-    g_autofree char *top = find_top();
+    g_autofree char *top = fx_find_top();
     g_autofree char *path = g_build_filename(top, "series.conf", NULL);
     g_autoptr(GError) error = NULL;
     QfSeries *s = qf_series_load(path, &error);

@@ -311,6 +311,10 @@ struct QfVerifier {
     char *base_dir, *base_commit;
     QfUpstream *up;         /* new_commit: tag v<base>, or NULL */
     GHashTable *by_subject; /* subject -> newest commit, filled lazily */
+    char *tip;              /* where the anchor is looked for */
+    gboolean anchor_done;   /* looked for it already */
+    char *anchor;           /* newest commit of tip whose change is in base */
+    QfContentResult *anchor_content;
 };
 
 void qf_row_evidence_free(QfRowEvidence *row)
@@ -336,6 +340,9 @@ void qf_verifier_free(QfVerifier *v)
     g_free(v->base_commit);
     qf_upstream_free(v->up);
     g_clear_pointer(&v->by_subject, g_hash_table_unref);
+    g_free(v->tip);
+    g_free(v->anchor);
+    qf_content_result_free(v->anchor_content);
     g_free(v);
 }
 
@@ -376,6 +383,7 @@ QfVerifier *qf_verifier_new(const QfVerifyOptions *opts, GError **error)
         return NULL;
     }
     v->base_version = g_strdup(opts->base_version);
+    v->tip = g_strdup(opts->tip ? opts->tip : "HEAD");
     if (!g_file_test(opts->base.dir, G_FILE_TEST_IS_DIR)) {
         g_set_error(error, QF_ERROR, QF_ERROR_NOT_FOUND,
                     "base tree %s: no such directory", opts->base.dir);
@@ -491,6 +499,92 @@ static gboolean by_ancestry(QfVerifier *v, QfRowEvidence *row, const char *full)
     return TRUE;
 }
 
+/* How many of the tip's newest commits may be tried as the anchor. */
+#define ANCHOR_TRIES 40
+/* An anchor's change must be big enough not to be there by chance. */
+#define ANCHOR_MIN_HUNKS 4
+
+/*
+ * The anchor: the newest commit of the tip's history, merges left out,
+ * whose change is in the
+ * base tree (ANCHOR_MIN_HUNKS hunks at least, so that it cannot be there
+ * by chance).  A release cut from that history after it holds it and
+ * every commit before it.
+ */
+static const char *find_anchor(QfVerifier *v, GError **error)
+{
+    g_autofree char *count = g_strdup_printf("--max-count=%d", ANCHOR_TRIES);
+    const char *args[] = {"rev-list", "--no-merges", count, v->tip, NULL};
+    g_autofree char *out = NULL;
+    g_auto(GStrv) commits = NULL;
+    QfBaseTree base = {.dir = v->base_dir, .commit = v->base_commit};
+
+    if (v->anchor_done) {
+        return v->anchor;
+    }
+    v->anchor_done = TRUE;
+    out = qf_git_text(v->up->dir, args, NULL, NULL);
+    commits = out ? g_strsplit(out, "\n", -1) : NULL;
+    for (gsize i = 0; commits && commits[i] && *commits[i]; i++) {
+        g_autoptr(QfPatch) change =
+            qf_evidence_commit_diff(v->up->dir, commits[i], NULL);
+        g_autoptr(QfContentResult) r =
+            change ? qf_evidence_content(&base, change, error) : NULL;
+
+        if (change && !r) {
+            return NULL;
+        }
+        if (r && r->verdict == QF_CONTENT_PRESENT &&
+            r->hunks >= ANCHOR_MIN_HUNKS) {
+            v->anchor = g_strdup(commits[i]);
+            v->anchor_content = g_steal_pointer(&r);
+            break;
+        }
+    }
+    return v->anchor;
+}
+
+/* Is @commit an ancestor of @of?  git merge-base --is-ancestor. */
+static gboolean is_ancestor(const char *dir, const char *commit, const char *of)
+{
+    const char *args[] = {"merge-base", "--is-ancestor", commit, of, NULL};
+
+    return qf_git_ok(dir, args, NULL);
+}
+
+/* @row's own diff was not all there: prove it by the anchor, if it can. */
+static gboolean by_descendant(QfVerifier *v, QfRowEvidence *row,
+                              const char *commit, GError **error)
+{
+    const QfContentResult *own = row->content;
+    const QfContentResult *a;
+    const char *anchor = find_anchor(v, error);
+
+    if (!anchor || !is_ancestor(v->up->dir, commit, anchor)) {
+        return FALSE;
+    }
+    a = v->anchor_content;
+    row->kind = QF_EVIDENCE_CONTENT;
+    row->in_base = TRUE;
+    g_free(row->release);
+    row->release = g_strdup(v->base_version);
+    g_free(row->evidence);
+    row->evidence = g_strdup_printf(
+        "content %s (%u file%s, %u hunk%s) of descendant %.12s; its own "
+        "diff: %u of %u hunks there, %u read as before it",
+        v->base_version, a->files, a->files == 1 ? "" : "s", a->hunks,
+        a->hunks == 1 ? "" : "s", anchor, own->present, own->hunks,
+        own->absent);
+    g_free(row->detail);
+    row->detail = g_strdup_printf(
+        "%.12s is an ancestor of %.12s, whose change is in the %s tree "
+        "(its own diff: %u of %u hunks there, %u read as before it: later "
+        "commits changed them)",
+        commit, anchor, v->base_version, own->present, own->hunks, own->absent);
+    (void)error;
+    return TRUE;
+}
+
 static gboolean by_content(QfVerifier *v, QfRowEvidence *row,
                            const char *commit, const char *source,
                            GError **error)
@@ -572,9 +666,14 @@ QfRowEvidence *qf_verifier_row(QfVerifier *v, const QfEntry *entry,
             row->commit = g_steal_pointer(&full);
             return g_steal_pointer(&row);
         }
-        return by_content(v, row, full, "upstream commit", error)
-                   ? g_steal_pointer(&row)
-                   : NULL;
+        if (!by_content(v, row, full, "upstream commit", error)) {
+            return NULL;
+        }
+        if (row->kind == QF_EVIDENCE_OPEN && row->content &&
+            !by_descendant(v, row, row->commit, error) && error && *error) {
+            return NULL;
+        }
+        return g_steal_pointer(&row);
     }
     copy = entry->subject ? commit_by_subject(v, entry->subject) : NULL;
     if (copy) {
@@ -615,7 +714,8 @@ GPtrArray *qf_verify_series(const QfSeries *series, const QfVerifyOptions *opts,
         const QfEntry *e = series->entries->pdata[i];
         QfRowEvidence *row;
 
-        if (e->kind != QF_ENTRY_UPSTREAM) {
+        if (e->kind != QF_ENTRY_UPSTREAM ||
+            (opts->only && !g_ptr_array_find(opts->only, e, NULL))) {
             continue;
         }
         row = qf_verifier_row(v, e, error);
@@ -661,7 +761,6 @@ char *qf_verify_edit_series(const char *text, const QfSeries *series,
             (*changed)++;
         }
     }
-    return qf_series_edit(text, series, &pin,
-                                 (const QfSeriesEdit *)edits->data, edits->len,
-                                 error);
+    return qf_series_edit(text, series, &pin, (const QfSeriesEdit *)edits->data,
+                          edits->len, error);
 }

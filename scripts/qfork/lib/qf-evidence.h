@@ -73,6 +73,12 @@ typedef struct QfVerifyOptions {
      * tree's base commit (refs/qfork/base), else the files below base.dir.
      */
     QfBaseTree base;
+    /*
+     * Where to look for a descendant proven by content (default HEAD):
+     * see qf_verifier_row().
+     */
+    const char *tip;
+    GPtrArray *only; /* QfEntry*: verify these rows only; NULL: all */
 } QfVerifyOptions;
 
 typedef struct QfRowEvidence {
@@ -99,6 +105,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfVerifier, qf_verifier_free)
 /*
  * The evidence for upstream row @entry: by ancestry when the git has its
  * commit under a release tag; else by content, from the commit's diff or,
+ * when later upstream commits changed some of its lines, from the diff of
+ * a descendant: the newest commit of the tip's history (no merges)
+ * whose change is in the base, since a release made from that history
+ * holds everything before it; else by content from the diff or,
  * when the git lacks the commit, from the newest commit of any ref whose
  * subject is the row's (a mailing-list copy of the patch); else OPEN with
  * the reason.  Errors only for what stops the whole run (the base tree
