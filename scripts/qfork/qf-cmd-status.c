@@ -103,24 +103,53 @@ static void print_tree(QfContext *ctx, QfTree *tree, const QfQueue *q,
     }
 }
 
-static void print_entries(QfContext *ctx, const QfQueue *q)
+/* How the upstream rows in base were proven (series.conf "evidence"). */
+static void print_evidence(QfContext *ctx, const QfQueue *q)
 {
-    guint counts[QF_STATE_UNAVAILABLE + 1] = {0};
-    guint unverified = 0;
+    guint by[QF_EVIDENCE_OPEN + 1] = {0};
+    guint rows = 0;
 
     for (guint i = 0; i < q->all->len; i++) {
         const QfEntryStatus *s = g_ptr_array_index(q->all, i);
+
+        if (s->state == QF_STATE_IN_BASE) {
+            by[s->entry->evidence]++;
+            rows++;
+        }
+    }
+    qf_print(ctx, "evidence for the %u rows in base: %u by git ancestry, %u by "
+             "content, %u open with a stated reason, %u unverified (see "
+             "`qfork verify-base`)\n", rows, by[QF_EVIDENCE_ANCESTRY],
+             by[QF_EVIDENCE_CONTENT], by[QF_EVIDENCE_OPEN],
+             by[QF_EVIDENCE_UNSET]);
+}
+
+static void print_entries(QfContext *ctx, const QfQueue *q)
+{
+    guint counts[QF_STATE_UNAVAILABLE + 1] = {0};
+    guint unverified = 0, with_reason = 0;
+    g_autofree char *reasons = NULL;
+
+    for (guint i = 0; i < q->all->len; i++) {
+        const QfEntryStatus *s = g_ptr_array_index(q->all, i);
+        gboolean unv = s->state == QF_STATE_IN_BASE && s->unverified;
+
         counts[s->state]++;
-        unverified += s->state == QF_STATE_IN_BASE && s->unverified;
+        unverified += unv;
+        with_reason += unv && s->entry->evidence == QF_EVIDENCE_OPEN;
         qf_print(ctx, "%4u  %-40s  %-11s  %s\n", s->entry->position,
                  s->entry->name, qf_entry_state_name(s->state),
                  s->reason ? s->reason : "");
     }
-    qf_print(ctx, "%u entries: %u in base (%u unverified), %u applied, %u "
+    if (with_reason) {
+        reasons = g_strdup_printf(", %u with a stated reason", with_reason);
+    }
+    qf_print(ctx, "%u entries: %u in base (%u unverified%s), %u applied, %u "
              "pending, %u failed, %u unavailable\n", q->all->len,
-             counts[QF_STATE_IN_BASE], unverified, counts[QF_STATE_APPLIED],
-             counts[QF_STATE_PENDING], counts[QF_STATE_FAILED],
-             counts[QF_STATE_UNAVAILABLE]);
+             counts[QF_STATE_IN_BASE], unverified, reasons ? reasons : "",
+             counts[QF_STATE_APPLIED], counts[QF_STATE_PENDING],
+             counts[QF_STATE_FAILED], counts[QF_STATE_UNAVAILABLE]);
+    print_evidence(ctx, q);
 }
 
 int qf_cmd_status(QfContext *ctx, int argc, char **argv, GError **error)

@@ -50,10 +50,13 @@ gboolean qf_entry_in_base(const QfEntry *entry, const char *base_version,
         return FALSE;
     }
     if (release_le(entry->first_release, base_version, &cmp)) {
-        *reason = g_strdup_printf(cmp <= 0 ? "first released in %s (base %s)"
+        *reason = g_strdup_printf(cmp <= 0 ? "first released in %s (base %s)%s"
                                            : "first released in %s, after "
-                                             "base %s",
-                                  entry->first_release, base_version);
+                                             "base %s%s",
+                                  entry->first_release, base_version,
+                                  entry->evidence == QF_EVIDENCE_ANCESTRY
+                                      ? ", by git ancestry"
+                                      : "");
         return cmp <= 0;
     }
     /* Its change found in a release's tree: in every later base too. */
@@ -68,10 +71,11 @@ gboolean qf_entry_in_base(const QfEntry *entry, const char *base_version,
     *unverified = TRUE;
     if (release_le(entry->min_release, base_version, &cmp)) {
         *reason = g_strdup_printf(
-            "table minimum release %s %s base %s; first release unverified%s%s",
+            "table minimum release %s %s base %s; first release unverified%s%s%s",
             entry->min_release, cmp <= 0 ? "<=" : ">", base_version,
-            entry->evidence == QF_EVIDENCE_OPEN ? ": " : "",
-            entry->evidence == QF_EVIDENCE_OPEN ? entry->evidence_text : "");
+            entry->evidence == QF_EVIDENCE_OPEN ? " (evidence " : "",
+            entry->evidence == QF_EVIDENCE_OPEN ? entry->evidence_text : "",
+            entry->evidence == QF_EVIDENCE_OPEN ? ")" : "");
         return cmp <= 0;
     }
     *reason = g_strdup("no release known for it; assumed not in base");
