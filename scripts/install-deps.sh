@@ -32,6 +32,8 @@ APT_PACKAGES=(
     # tests/qemu: iasl decodes ACPI tables; QEMU's numa-test needs the
     # virtio-net option ROM (ipxe-qemu); bios-tables-test needs edk2
     acpica-tools ipxe-qemu qemu-efi-aarch64
+    # tests/cli/series-html.sh opens the rendered table page headless
+    chromium
 )
 # For tests and one-off needs: more packages, space-separated.
 # shellcheck disable=SC2206

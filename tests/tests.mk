@@ -19,6 +19,10 @@ export QFORK
 # against them skip, saying so, where the file is absent.
 QF_FACTS_TSV ?= $(firstword $(wildcard $(TOP)/../shared/data/grace-series-facts.tsv))
 export QF_FACTS_TSV
+# The text of the vendor's page, which tests/unit/test-table.c compares
+# the rendered table with; the same: skipped, saying so, where absent.
+QF_SEED_TXT ?= $(firstword $(wildcard $(TOP)/../shared/seed/grace-qemu-patches.txt))
+export QF_SEED_TXT
 
 .PHONY: check check-qfork check-qemu check-slow
 check: qfork-tests qemu verify

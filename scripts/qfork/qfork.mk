@@ -24,6 +24,17 @@ QFORK_LIB_A := $(QFORK_OBJDIR)/libqfork.a
 QFORK_UNIT_SRCS := $(sort $(wildcard tests/unit/test-*.c))
 QFORK_UNIT_BINS := $(QFORK_UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
+# The vendor's tables as this fork carries them, from series.conf:
+# docs/series.md is committed (reviewed with series.conf, read on the
+# forge; tests/cli/series-table.sh fails when it is stale); the HTML page
+# is built, never committed: it is the same data, and a second generated
+# copy in git would only double every series.conf diff.
+.PHONY: series-table
+series-table: $(QFORK)
+	$(QFORK) -s series.conf table -o docs/series.md
+	$(QFORK) -s series.conf table --html -o $(BUILD)/series.html
+	@echo "series-table: docs/series.md and $(BUILD)/series.html"
+
 .PHONY: qfork qfork-tests qfork-deps qfork-clean
 qfork: $(QFORK)
 qfork-tests: $(QFORK) $(QFORK_UNIT_BINS)
