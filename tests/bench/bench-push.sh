@@ -1,25 +1,53 @@
 #!/usr/bin/env bash
-# Benchmark: apply one 200-patch series over a tree of a few thousand files
-# with `qfork push -a`, `quilt push -a` and `git am`, and print the times
-# and qfork's ratio to each.  Not a test: it prints figures and exits 0.
+# Benchmark: apply and remove one series with `qfork push -a` / `pop -a`,
+# `quilt push -a` / `pop -a` and `git am`, on the same patch files and
+# identical starting trees, and print the times, the cost per patch and
+# qfork's ratios to the others.  Not a test: it prints figures and exits 0.
 #
 #   tests/bench/bench-push.sh [NPATCHES [NFILES [REPEAT]]]
+#   tests/bench/bench-push.sh --qemu [TREE] [NPATCHES [REPEAT]]
 #
-# The tree and the patches are synthetic (no QEMU code): NFILES C-like
-# files of 60 lines in 100 directories; each patch, made by a real git
-# commit and `git format-patch`, edits 1-4 files with 1-3 hunks each, and
-# every tenth also creates a file.  Each tool gets the same patch files
-# and an identical starting tree; the best of REPEAT runs is kept.
+# Synthetic (the default): a tree of NFILES (3000) C-like files of 60 lines
+# in 100 directories and NPATCHES (200) patches, each made by a real git
+# commit and `git format-patch`, editing 1-4 files with 1-3 hunks each;
+# every tenth also creates a file.  Best of REPEAT (3) runs.
+#
+# --qemu: the real QEMU base of TREE (default: the qemu/ tree `make`
+# generates), exported from its refs/qfork/base into a fresh qfork tree
+# (the same base commit, ~37k files).  Two series over it: the fork's own
+# entries (series.conf, as TREE has them applied: exported with `git
+# format-patch`) and NPATCHES (200) synthetic patches editing QEMU's C
+# files.  Best of REPEAT (1) runs.
+#
+# QFORK_OLD=PATH adds the rows of another qfork binary (an older build) on
+# the same patches, for before/after figures in one run.
 set -euo pipefail
 
-npatches=${1:-200}
-nfiles=${2:-3000}
-repeat=${3:-3}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 QFORK=${QFORK:-$top/build/qfork}
 case $QFORK in /*) ;; *) QFORK=$top/$QFORK ;; esac
 [ -x "$QFORK" ] || { echo "qfork is not built: $QFORK (run make qfork)" >&2; exit 1; }
+QFORK_OLD=${QFORK_OLD:-}
+[ -z "$QFORK_OLD" ] || [ -x "$QFORK_OLD" ] ||
+    { echo "QFORK_OLD is not an executable: $QFORK_OLD" >&2; exit 1; }
 command -v quilt >/dev/null || { echo "quilt is not installed" >&2; exit 1; }
+
+qemu_tree=
+if [ "${1:-}" = --qemu ]; then
+    shift
+    qemu_tree=$top/qemu
+    if [ $# -gt 0 ] && ! [[ $1 =~ ^[0-9]+$ ]]; then qemu_tree=$1; shift; fi
+    qemu_tree=$(cd "$qemu_tree" && pwd)
+    git -C "$qemu_tree" -c safe.directory="$qemu_tree" rev-parse -q --verify \
+        refs/qfork/base >/dev/null ||
+        { echo "$qemu_tree is not a qfork tree (run make first)" >&2; exit 1; }
+    npatches=${1:-200}
+    repeat=${2:-1}
+else
+    npatches=${1:-200}
+    nfiles=${2:-3000}
+    repeat=${3:-3}
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/qfork-bench-XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -28,86 +56,15 @@ mkdir -p "$HOME"
 git config --global user.name "Bench"
 git config --global user.email "bench@example.org"
 git config --global init.defaultBranch main
+git config --global safe.directory '*'
 
 now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }
+ratio() { echo "scale=3; $1 / $2" | bc | sed 's/^\./0./'; }
 
-# ---- the synthetic upstream ---------------------------------------------
-echo "generating $nfiles files and $npatches patches..."
-up=$work/upstream
-mkdir -p "$up"
-awk -v n="$nfiles" -v dir="$up" 'BEGIN {
-    for (f = 1; f <= n; f++) {
-        path = sprintf("%s/dir%03d/file%05d.c", dir, f % 100, f)
-        if (f <= 100) system("mkdir -p " dir sprintf("/dir%03d", f % 100))
-        for (l = 1; l <= 60; l++)
-            printf "static int value_%d_%d = %d; /* line %d of file %d */\n",
-                   f, l, l * f, l, f > path
-        close(path)
-    }
-}'
-git -C "$up" init -q
-git -C "$up" add -A
-git -C "$up" commit -q -m base
-git -C "$up" tag base
-RANDOM=42
-for ((i = 1; i <= npatches; i++)); do
-    nf=$((RANDOM % 4 + 1))
-    changed=()
-    for ((k = 0; k < nf; k++)); do
-        f=$((RANDOM % nfiles + 1))
-        path=$(printf 'dir%03d/file%05d.c' $((f % 100)) "$f")
-        nh=$((RANDOM % 3 + 1))
-        for ((h = 0; h < nh; h++)); do
-            l=$((h * 20 + RANDOM % 15 + 3))
-            sed -i "${l}s/.*/static int patched_${i}_${h}; \/* patch $i *\//" "$up/$path"
-        done
-        changed+=("$path")
-    done
-    if ((i % 10 == 0)); then
-        path=dir$(printf %03d $((i % 100)))/new$i.c
-        printf 'int added_by_patch_%d;\n' "$i" >"$up/$path"
-        changed+=("$path")
-    fi
-    git -C "$up" add -- "${changed[@]}"
-    GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" git -C "$up" commit -q \
-        -m "dir: change $i" -m "Why change $i is needed." \
-        -m "Signed-off-by: Bench <bench@example.org>"
-done
-git -C "$up" format-patch -q -o "$work/patches" base..HEAD
-want_tree=$(git -C "$up" rev-parse HEAD^{tree})
-
-# ---- qfork --------------------------------------------------------------
-proj=$work/qfork
-mkdir -p "$proj/qemu"
-cp -r "$work/patches" "$proj/patches"
-{
-    echo "base 1.0.0"
-    echo "section Bench"
-    for p in "$proj"/patches/*.patch; do
-        b=$(basename "$p" .patch)
-        echo "downstream p$(echo "$b" | tr 'A-Z' 'a-z')"
-        echo "  subject bench"
-        echo "  reason bench"
-        echo "  patch patches/$b.patch"
-    done
-} >"$proj/series.conf"
-git -C "$up" archive base | tar -x -C "$proj/qemu"
-"$QFORK" -q -s "$proj/series.conf" init --version 1.0.0 "$proj/qemu"
-
-# ---- quilt and git am: the same base files --------------------------------
-quiltdir=$work/quilt
-mkdir -p "$quiltdir"
-git -C "$up" archive base | tar -x -C "$quiltdir"
-mkdir -p "$quiltdir/patches"
-cp "$work"/patches/*.patch "$quiltdir/patches/"
-(cd "$quiltdir/patches" && ls *.patch >series)
-amdir=$work/am
-git clone -q "$proj/qemu" "$amdir"
-
-best() {   # best NAME SETUP RUN: min over $repeat runs of RUN, after SETUP
-    local name=$1 setup=$2 run=$3 t b=
-    for ((r = 1; r <= repeat; r++)); do
+best() {   # best SETUP RUN: min over $repeat runs of RUN, each after SETUP
+    local setup=$1 run=$2 n=${3:-$repeat} t b= r
+    for ((r = 1; r <= n; r++)); do
         eval "$setup"
         t=$(now)
         eval "$run"
@@ -117,25 +74,181 @@ best() {   # best NAME SETUP RUN: min over $repeat runs of RUN, after SETUP
     echo "$b"
 }
 
-echo "applying $npatches patches, best of $repeat runs each..."
-t_qfork=$(best qfork \
-    '[ "$(git -C "$proj/qemu" rev-parse HEAD)" = "$(git -C "$proj/qemu" rev-parse refs/qfork/base)" ] || "$QFORK" -q -s "$proj/series.conf" pop -a' \
-    '"$QFORK" -q -s "$proj/series.conf" push -a')
-[ "$(git -C "$proj/qemu" rev-parse HEAD^{tree})" = "$want_tree" ] ||
-    { echo "qfork's tree differs from upstream's" >&2; exit 1; }
-t_quilt=$(best quilt \
-    '(cd "$quiltdir" && { quilt pop -a -q >/dev/null 2>&1 || true; })' \
-    '(cd "$quiltdir" && QUILT_PATCHES=patches quilt push -a -q >/dev/null)')
-t_am=$(best "git am" \
-    'git -C "$amdir" reset -q --hard origin/master' \
-    'git -C "$amdir" am -q --committer-date-is-author-date "$work"/patches/*.patch')
-[ "$(git -C "$amdir" rev-parse HEAD^{tree})" = "$want_tree" ] ||
-    { echo "git am's tree differs from upstream's" >&2; exit 1; }
+# random_edits UP NPATCHES FILE-LIST: NPATCHES commits in the repository
+# UP, each replacing 1-3 lines in 1-4 of the files listed in FILE-LIST;
+# every tenth also creates a file.
+random_edits() {
+    local up=$1 n=$2 list=$3 i k h nf nh f l path nlist
+    local -a files changed
+    mapfile -t files <"$list"
+    nlist=${#files[@]}
+    RANDOM=42
+    for ((i = 1; i <= n; i++)); do
+        nf=$((RANDOM % 4 + 1))
+        changed=()
+        for ((k = 0; k < nf; k++)); do
+            path=${files[$(((RANDOM * 32768 + RANDOM) % nlist))]}
+            nh=$((RANDOM % 3 + 1))
+            for ((h = 0; h < nh; h++)); do
+                l=$((h * 20 + RANDOM % 15 + 3))
+                sed -i "${l}s/.*/static int patched_${i}_${h}; \/* patch $i *\//" "$up/$path"
+            done
+            changed+=("$path")
+        done
+        if ((i % 10 == 0)); then
+            path=$(dirname "${changed[0]}")/bench-new$i.c
+            printf 'int added_by_patch_%d;\n' "$i" >"$up/$path"
+            changed+=("$path")
+        fi
+        git -C "$up" add -- "${changed[@]}"
+        GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" git -C "$up" commit -q \
+            -m "dir: change $i" -m "Why change $i is needed." \
+            -m "Signed-off-by: Bench <bench@example.org>"
+    done
+}
 
-ratio() { echo "scale=2; $1 / $2" | bc; }
-printf '\n%d patches over %d files (%s)\n' "$npatches" "$nfiles" "$(git --version)"
-printf '  %-12s %7.2f s  %6.1f ms/patch\n' "qfork push" "$t_qfork" "$(echo "$t_qfork * 1000 / $npatches" | bc -l)"
-printf '  %-12s %7.2f s  %6.1f ms/patch\n' "quilt push" "$t_quilt" "$(echo "$t_quilt * 1000 / $npatches" | bc -l)"
-printf '  %-12s %7.2f s  %6.1f ms/patch\n' "git am" "$t_am" "$(echo "$t_am * 1000 / $npatches" | bc -l)"
-printf 'qfork/quilt = %s   qfork/git-am = %s   (below 1: qfork is faster)\n' \
-    "$(ratio "$t_qfork" "$t_quilt")" "$(ratio "$t_qfork" "$t_am")"
+# compare LABEL BASE-DIR PATCH-DIR WANT-TREE REPEAT: the five operations on
+# copies of the plain tree BASE-DIR with the patches of PATCH-DIR; checks
+# that qfork and git am both end at WANT-TREE.
+compare() {
+    local label=$1 base=$2 patches=$3 want=$4 rep=$5
+    local c=$work/c-$label proj n
+    local t_push t_pop t_qpush t_qpop t_am t_opush= t_opop=
+    n=$(ls "$patches"/*.patch | wc -l)
+    rm -rf "$c"
+    mkdir -p "$c"
+    proj=$c/qfork
+    mkdir -p "$proj/qemu"
+    cp -r "$patches" "$proj/patches"
+    {
+        echo "base 1.0.0"
+        echo "section Bench"
+        for p in "$proj"/patches/*.patch; do
+            b=$(basename "$p" .patch)
+            echo "downstream p$(echo "$b" | tr 'A-Z' 'a-z')"
+            echo "  subject bench"
+            echo "  reason bench"
+            echo "  patch patches/$b.patch"
+        done
+    } >"$proj/series.conf"
+    echo "$label: preparing qfork, quilt and git am trees..."
+    cp -a "$base/." "$proj/qemu/"
+    "$QFORK" -q -s "$proj/series.conf" init --version 1.0.0 "$proj/qemu"
+    mkdir -p "$c/quilt"
+    cp -a "$base/." "$c/quilt/"
+    mkdir -p "$c/quilt/patches"
+    cp "$patches"/*.patch "$c/quilt/patches/"
+    (cd "$c/quilt/patches" && ls *.patch >series)
+    git clone -q "$proj/qemu" "$c/am"
+    if [ -n "$QFORK_OLD" ]; then
+        mkdir -p "$c/old/qemu"
+        cp -r "$proj/series.conf" "$proj/patches" "$c/old/"
+        cp -a "$base/." "$c/old/qemu/"
+        "$QFORK_OLD" -q -s "$c/old/series.conf" init --version 1.0.0 "$c/old/qemu"
+    fi
+
+    echo "$label: applying $n patches, best of $rep runs each..."
+    local q='"$QFORK" -q -s "$proj/series.conf"'
+    local at_base='[ "$(git -C "$proj/qemu" rev-parse HEAD)" = "$(git -C "$proj/qemu" rev-parse refs/qfork/base)" ]'
+    t_push=$(best "$at_base || $q pop -a" "$q push -a" "$rep")
+    [ "$(git -C "$proj/qemu" rev-parse HEAD^{tree})" = "$want" ] ||
+        { echo "qfork's tree differs from the series' end" >&2; exit 1; }
+    [ -z "$(git -C "$proj/qemu" status --porcelain)" ] ||
+        { echo "qfork's tree is not clean after push -a" >&2; exit 1; }
+    local pushed
+    pushed=$(git -C "$proj/qemu" rev-parse HEAD)
+    t_pop=$(best "$at_base && $q push -a || true" "$q pop -a" "$rep")
+    if [ -n "$QFORK_OLD" ]; then
+        local oq='"$QFORK_OLD" -q -s "$c/old/series.conf"'
+        local o_base='[ "$(git -C "$c/old/qemu" rev-parse HEAD)" = "$(git -C "$c/old/qemu" rev-parse refs/qfork/base)" ]'
+        t_opush=$(best "$o_base || $oq pop -a" "$oq push -a" "$rep")
+        [ "$(git -C "$c/old/qemu" rev-parse HEAD)" = "$pushed" ] ||
+            { echo "the two qfork binaries made different commits" >&2; exit 1; }
+        t_opop=$(best "$o_base && $oq push -a || true" "$oq pop -a" "$rep")
+    fi
+    t_qpush=$(best '(cd "$c/quilt" && { quilt pop -a -q >/dev/null 2>&1 || true; })' \
+        '(cd "$c/quilt" && QUILT_PATCHES=patches quilt push -a -q >/dev/null)' "$rep")
+    t_qpop=$(best '(cd "$c/quilt" && { QUILT_PATCHES=patches quilt push -a -q >/dev/null 2>&1 || true; })' \
+        '(cd "$c/quilt" && quilt pop -a -q >/dev/null)' "$rep")
+    t_am=$(best 'git -C "$c/am" reset -q --hard origin/master' \
+        'git -C "$c/am" am -q --committer-date-is-author-date "$patches"/*.patch' "$rep")
+    [ "$(git -C "$c/am" rev-parse HEAD^{tree})" = "$want" ] ||
+        { echo "git am's tree differs from the series' end" >&2; exit 1; }
+
+    printf '\n%s: %d patches over %d files (%s, %s)\n' "$label" "$n" \
+        "$(git -C "$proj/qemu" ls-files | wc -l)" "$(git --version)" "$(quilt --version | sed 's/^/quilt /')"
+    row() { printf '  %-15s %8.3f s  %7.2f ms/patch\n' "$1" "$2" "$(echo "$2 * 1000 / $n" | bc -l)"; }
+    row "qfork push -a" "$t_push"
+    row "qfork pop -a" "$t_pop"
+    row "quilt push -a" "$t_qpush"
+    row "quilt pop -a" "$t_qpop"
+    row "git am" "$t_am"
+    if [ -n "$QFORK_OLD" ]; then
+        row "old push -a" "$t_opush"
+        row "old pop -a" "$t_opop"
+    fi
+    printf '  push: qfork/git-am = %s  qfork/quilt = %s   pop: qfork/quilt = %s   (below 1: qfork is faster)\n' \
+        "$(ratio "$t_push" "$t_am")" "$(ratio "$t_push" "$t_qpush")" "$(ratio "$t_pop" "$t_qpop")"
+    if [ -n "$QFORK_OLD" ]; then
+        printf '  old qfork (%s): push -a %.3f s = %s x git am; qfork/old: push %s, pop %s\n' \
+            "$QFORK_OLD" "$t_opush" "$(ratio "$t_opush" "$t_am")" \
+            "$(ratio "$t_push" "$t_opush")" "$(ratio "$t_pop" "$t_opop")"
+    fi
+    rm -rf "$c"
+}
+
+if [ -z "$qemu_tree" ]; then
+    echo "generating $nfiles files and $npatches patches..."
+    up=$work/upstream
+    mkdir -p "$up"
+    awk -v n="$nfiles" -v dir="$up" 'BEGIN {
+        for (f = 1; f <= n; f++) {
+            path = sprintf("%s/dir%03d/file%05d.c", dir, f % 100, f)
+            if (f <= 100) system("mkdir -p " dir sprintf("/dir%03d", f % 100))
+            for (l = 1; l <= 60; l++)
+                printf "static int value_%d_%d = %d; /* line %d of file %d */\n",
+                       f, l, l * f, l, f > path
+            close(path)
+        }
+    }'
+    git -C "$up" init -q
+    git -C "$up" add -A
+    git -C "$up" commit -q -m base
+    git -C "$up" tag base
+    (cd "$up" && git ls-files) >"$work/files"
+    random_edits "$up" "$npatches" "$work/files"
+    git -C "$up" format-patch -q -o "$work/patches" base..HEAD
+    mkdir -p "$work/base"
+    git -C "$up" archive base | tar -x -C "$work/base"
+    compare synthetic "$work/base" "$work/patches" \
+        "$(git -C "$up" rev-parse HEAD^{tree})" "$repeat"
+    exit 0
+fi
+
+# ---- the QEMU tree ----------------------------------------------------------
+echo "exporting the QEMU base of $qemu_tree..."
+up=$work/upstream
+mkdir -p "$up" "$work/base"
+git -C "$qemu_tree" archive refs/qfork/base | tar -x -C "$work/base"
+cp -a "$work/base/." "$up/"
+git -C "$up" init -q
+git -C "$up" add -A -f
+git -C "$up" commit -q -m base
+git -C "$up" tag base
+
+# The fork's own entries, as the tree has them applied.
+if [ "$(git -C "$qemu_tree" rev-list --count refs/qfork/base..HEAD)" -gt 0 ]; then
+    git -C "$qemu_tree" format-patch -q --binary -o "$work/fork" refs/qfork/base..HEAD
+    compare qemu-fork-entries "$work/base" "$work/fork" \
+        "$(git -C "$qemu_tree" rev-parse HEAD^{tree})" "$repeat"
+else
+    echo "qemu-fork-entries: $qemu_tree has no entries applied; skipped"
+fi
+
+echo "generating $npatches patches over QEMU's C files..."
+(cd "$up" && git ls-files -z -- '*.c' | xargs -0 wc -l |
+    awk '$1 >= 60 && $2 != "total" { print $2 }') >"$work/files"
+random_edits "$up" "$npatches" "$work/files"
+git -C "$up" format-patch -q -o "$work/patches" base..HEAD
+compare qemu-synthetic "$work/base" "$work/patches" \
+    "$(git -C "$up" rev-parse HEAD^{tree})" "$repeat"
