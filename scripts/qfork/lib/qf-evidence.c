@@ -643,10 +643,14 @@ static gboolean by_content(QfVerifier *v, QfRowEvidence *row,
                                   v->base_version, source, commit)
                 : g_strdup_printf("%u of %u hunks of %s %.12s are in the %s "
                                   "tree, %u read as before it, the rest "
-                                  "changed since%s",
+                                  "changed since%s%s",
                                   r->present, r->hunks, source, commit,
                                   v->base_version, r->absent,
-                                  missing ? missing : "");
+                                  missing ? missing : "",
+                                  g_str_equal(source, "list copy")
+                                      ? "; the merged commit is not in the "
+                                        "upstream git"
+                                      : "");
         set_open(row, why);
     }
     return TRUE;
