@@ -301,7 +301,8 @@ static void print_main_help(FILE *out)
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++) {
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     }
-    fprintf(out, "\nExit status: 0 done, 1 error, 2 nothing to do.\n");
+    fprintf(out, "\nExit status: 0 done, 1 error, 2 nothing to do, 3 (bisect) "
+                 "only a set of\ncandidates.\n");
 }
 
 static void print_command_help(const QfCommand *cmd, FILE *out)
@@ -535,13 +536,6 @@ void qf_catch_interrupts(void)
 int qf_interrupted(void)
 {
     return caught_signal;
-}
-
-int qf_exit_code(const GError *error)
-{
-    return g_error_matches(error, QF_ERROR, QF_ERROR_NOTHING)
-               ? QF_EXIT_NOTHING
-               : QF_EXIT_ERROR;
 }
 
 /* ---- main ------------------------------------------------------------- */

@@ -92,9 +92,6 @@ void qf_catch_interrupts(void);
 /* The signal caught since qf_catch_interrupts(), or 0. */
 int qf_interrupted(void);
 
-/* Set a QF_EXIT_* for an error: QF_ERROR_NOTHING gives 2, others 1. */
-int qf_exit_code(const GError *error);
-
 int qf_cmd_init(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_series(QfContext *ctx, int argc, char **argv, GError **error);
 int qf_cmd_applied(QfContext *ctx, int argc, char **argv, GError **error);

@@ -6,10 +6,11 @@
 cd "$work"
 run_qfork 0 --help
 expect_in "Usage: qfork [-C DIR] [-s FILE] [-q] COMMAND"
-for cmd in init series applied unapplied top status push pop lint help; do
+for cmd in init series applied unapplied top status push pop lint bisect rebase query help; do
     expect_in "  $cmd " "--help lists $cmd"
 done
-expect_in "Exit status: 0 done, 1 error, 2 nothing to do."
+expect_in "Exit status: 0 done, 1 error, 2 nothing to do, 3 (bisect) only a set of
+candidates."
 main_help=$out
 run_qfork 0 help
 expect_eq "$out" "$main_help" "qfork help is qfork --help"

@@ -2,14 +2,17 @@
  * Unit tests of the bisect search and its saved state (qf-bisect): the
  * search is run against simulated series where the first bad position is
  * known, for every size up to 64 and every first bad position, with and
- * without untestable (skipped) positions, counting the builds.
+ * without untestable (skipped) positions, counting the builds.  The
+ * driver (qf-bisect-run) runs over a real series on a real git tree.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qf-test-fixture.h"
 
+#include "qf-bisect-run.h"
 #include "qf-bisect.h"
 #include "qf-error.h"
+#include "qf-tree.h"
 
 /* ---- a simulated series ----------------------------------------------- */
 
@@ -436,6 +439,233 @@ static void test_log(StateFixture *f, gconstpointer data)
     g_assert_nonnull(strstr(text, " third\n"));
 }
 
+/* ---- the driver over a real tree -------------------------------------- */
+
+#define DRIVER_ENTRIES 6
+
+typedef struct {
+    char *dir;    /* project: series.conf, patches/, qemu/ */
+    char *tree;   /* dir/qemu */
+    GString *out; /* what the driver printed */
+    QfSeries *series;
+} DriverFixture;
+
+/*
+ * DRIVER_ENTRIES downstream entries, made by git format-patch: entry i
+ * adds the line "change i" to f.txt.
+ */
+static void driver_set_up(DriverFixture *f, gconstpointer data)
+{
+    g_autofree char *up = fx_git_init();
+    g_autoptr(GString) conf = g_string_new("base 1.0\nsection S\n");
+    g_autofree char *base = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) text = g_string_new("base\n");
+
+    (void)data;
+    fx_git_env();
+    f->dir = fx_tmpdir();
+    f->tree = g_build_filename(f->dir, "qemu", NULL);
+    f->out = g_string_new(NULL);
+    fx_write(up, "f.txt", text->str, -1);
+    fx_git_commit_all(up, "base");
+    for (int i = 1; i <= DRIVER_ENTRIES; i++) {
+        g_autofree char *msg = g_strdup_printf("change %d", i);
+        g_string_append_printf(text, "change %d\n", i);
+        fx_write(up, "f.txt", text->str, -1);
+        fx_git_commit_all(up, msg);
+        g_string_append_printf(conf,
+                               "downstream change-%d\n  subject change %d\n"
+                               "  patch patches/%04d-change-%d.patch\n",
+                               i, i, i, i);
+    }
+    {
+        g_autofree char *pdir = g_build_filename(f->dir, "patches", NULL);
+        g_free(fx_git(up, "format-patch", "-q", "-o", pdir, "HEAD~6"));
+        g_free(fx_git(up, "checkout", "-q", "HEAD~6"));
+        g_autofree char *prefix = g_strconcat("--prefix=", f->tree, "/", NULL);
+        g_free(fx_git(up, "checkout-index", "-a", prefix));
+    }
+    g_string_append_c(conf, '\n');
+    fx_write(f->dir, "series.conf", conf->str, -1);
+    {
+        g_autofree char *path = g_build_filename(f->dir, "series.conf", NULL);
+        f->series = qf_series_load(path, &error);
+        g_assert_no_error(error);
+    }
+    base = qf_tree_init(f->tree, "1.0", NULL, &error);
+    g_assert_no_error(error);
+    fx_rm_rf(up);
+}
+
+static void driver_tear_down(DriverFixture *f, gconstpointer data)
+{
+    (void)data;
+    qf_series_free(f->series);
+    fx_rm_rf(f->dir);
+    g_free(f->dir);
+    g_free(f->tree);
+    g_string_free(f->out, TRUE);
+}
+
+static void collect(gpointer data, const char *text)
+{
+    g_string_append((GString *)data, text);
+}
+
+static int interrupt_now(void)
+{
+    return 15;
+}
+
+/* One driver call on a freshly opened tree, as one qfork command. */
+typedef int (*DriverCall)(QfQueue *q, const QfBisectRunOptions *o,
+                          GError **error);
+
+static int drive(DriverFixture *f, DriverCall call, QfBisectRunOptions *o,
+                 guint *applied, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autoptr(QfTree) tree = qf_tree_open(f->tree, &local);
+    g_autoptr(QfQueue) q = NULL;
+    int rc;
+
+    g_assert_no_error(local);
+    q = qf_queue_load(f->series, tree, &local);
+    g_assert_no_error(local);
+    o->print = collect;
+    o->print_data = f->out;
+    g_string_truncate(f->out, 0);
+    rc = call(q, o, error);
+    *applied = q->applied;
+    return rc;
+}
+
+/* The test: bad from the position in $FIRST_BAD on, skip where $SKIP. */
+static char **test_command(void)
+{
+    const char *argv[] = {
+        "/bin/sh", "-c",
+        "[ \"$QFORK_BISECT_POSITION\" = \"${SKIP:-none}\" ] && exit 125; "
+        "grep -q \"change $FIRST_BAD\" f.txt && exit 1; exit 0",
+        NULL};
+    return g_strdupv((char **)argv);
+}
+
+static void test_driver_finds(DriverFixture *f, gconstpointer data)
+{
+    g_auto(GStrv) test = test_command();
+    QfBisectRunOptions o = {
+        .good = "base", .bad = "change-6", .no_build = TRUE, .test = test};
+    g_autoptr(GError) error = NULL;
+    g_autofree char *log = NULL;
+    guint applied;
+
+    (void)data;
+    FX_SKIP_WITHOUT_GIT();
+    g_setenv("FIRST_BAD", "4", TRUE);
+    g_unsetenv("SKIP");
+    g_assert_cmpint(drive(f, qf_bisect_run_start, &o, &applied, &error), ==,
+                    QF_EXIT_OK);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(f->out->str, "First bad entry: #4 change-4\n"));
+    g_assert_nonnull(strstr(f->out->str, "subject:  change 4\n"));
+    log = fx_read_str(f->tree, ".git/qfork/bisect/log");
+    g_assert_nonnull(strstr(log, "result: first bad entry #4 change-4"));
+    /* The tree stays where the search ended until --reset. */
+    g_assert_cmpuint(applied, >, 0);
+    g_assert_cmpint(drive(f, qf_bisect_run_reset, &o, &applied, &error), ==,
+                    QF_EXIT_OK);
+    g_assert_no_error(error);
+    g_assert_cmpuint(applied, ==, 0);
+    g_assert_nonnull(strstr(f->out->str, "the tree is back at base"));
+    /* Nothing left to reset: exit 2. */
+    g_assert_cmpint(drive(f, qf_bisect_run_reset, &o, &applied, &error), ==,
+                    QF_EXIT_NOTHING);
+    g_assert_error(error, QF_ERROR, QF_ERROR_NOTHING);
+}
+
+static void test_driver_ambiguous(DriverFixture *f, gconstpointer data)
+{
+    g_auto(GStrv) test = test_command();
+    QfBisectRunOptions o = {
+        .good = "base", .bad = "change-6", .no_build = TRUE, .test = test};
+    g_autoptr(GError) error = NULL;
+    guint applied;
+
+    (void)data;
+    FX_SKIP_WITHOUT_GIT();
+    /* A skip next to the first bad one leaves two candidates: exit 3. */
+    g_setenv("SKIP", "4", TRUE);
+    g_setenv("FIRST_BAD", "5", TRUE);
+    g_assert_cmpint(drive(f, qf_bisect_run_start, &o, &applied, &error), ==,
+                    QF_EXIT_AMBIGUOUS);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(f->out->str, "is one of these 2"));
+    g_assert_nonnull(strstr(f->out->str, "#4 change-4 [skip]"));
+    g_assert_nonnull(strstr(f->out->str, "#5 change-5 [bad]"));
+}
+
+static void test_driver_interrupted(DriverFixture *f, gconstpointer data)
+{
+    g_auto(GStrv) test = test_command();
+    QfBisectRunOptions o = {.good = "base",
+                            .bad = "change-6",
+                            .no_build = TRUE,
+                            .test = test,
+                            .interrupted = interrupt_now};
+    QfBisectRunOptions again = {.interrupted = NULL};
+    g_autoptr(GError) error = NULL;
+    guint applied;
+
+    (void)data;
+    FX_SKIP_WITHOUT_GIT();
+    g_setenv("FIRST_BAD", "2", TRUE);
+    g_unsetenv("SKIP");
+    g_assert_cmpint(drive(f, qf_bisect_run_start, &o, &applied, &error), ==,
+                    QF_EXIT_ERROR);
+    g_assert_error(error, QF_ERROR, QF_ERROR_FAILED);
+    g_assert_nonnull(strstr(error->message, "interrupted (signal 15)"));
+    g_assert_nonnull(strstr(error->message, "`qfork bisect --resume`"));
+    g_clear_error(&error);
+    /* A second start is refused; the resume finishes the search. */
+    g_assert_cmpint(drive(f, qf_bisect_run_start, &o, &applied, &error), ==,
+                    QF_EXIT_ERROR);
+    g_assert_nonnull(strstr(error->message, "a bisect is in progress"));
+    g_clear_error(&error);
+    g_assert_cmpint(drive(f, qf_bisect_run_resume, &again, &applied, &error),
+                    ==, QF_EXIT_OK);
+    g_assert_no_error(error);
+    g_assert_nonnull(strstr(f->out->str, "Resuming the search"));
+    g_assert_nonnull(strstr(f->out->str, "First bad entry: #2 change-2\n"));
+}
+
+static void test_driver_test_aborts(DriverFixture *f, gconstpointer data)
+{
+    const char *argv[] = {"/bin/sh", "-c", "echo broken test; exit 200", NULL};
+    QfBisectRunOptions o = {.good = "change-1",
+                            .bad = "change-6",
+                            .no_build = TRUE,
+                            .test = (char **)argv};
+    QfBisectRunOptions bad_range = {.good = "change-5",
+                                    .bad = "change-2",
+                                    .no_build = TRUE,
+                                    .test = (char **)argv};
+    g_autoptr(GError) error = NULL;
+    guint applied;
+
+    (void)data;
+    FX_SKIP_WITHOUT_GIT();
+    g_assert_cmpint(drive(f, qf_bisect_run_start, &bad_range, &applied, &error),
+                    ==, QF_EXIT_ERROR);
+    g_assert_nonnull(strstr(error->message, "must come before --bad"));
+    g_clear_error(&error);
+    g_assert_cmpint(drive(f, qf_bisect_run_start, &o, &applied, &error), ==,
+                    QF_EXIT_ERROR);
+    g_assert_nonnull(strstr(error->message, "exit 200"));
+    g_assert_nonnull(strstr(error->message, "broken test"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -460,5 +690,13 @@ int main(int argc, char **argv)
                test_state_damaged, state_tear_down);
     g_test_add("/bisect/state/log", StateFixture, NULL, state_set_up,
                test_log, state_tear_down);
+    g_test_add("/bisect/driver/finds", DriverFixture, NULL, driver_set_up,
+               test_driver_finds, driver_tear_down);
+    g_test_add("/bisect/driver/ambiguous", DriverFixture, NULL, driver_set_up,
+               test_driver_ambiguous, driver_tear_down);
+    g_test_add("/bisect/driver/interrupted", DriverFixture, NULL, driver_set_up,
+               test_driver_interrupted, driver_tear_down);
+    g_test_add("/bisect/driver/test-aborts", DriverFixture, NULL, driver_set_up,
+               test_driver_test_aborts, driver_tear_down);
     return g_test_run();
 }

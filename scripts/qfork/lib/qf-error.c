@@ -9,3 +9,10 @@
 /* clang-format off */
 G_DEFINE_QUARK(qf-error-quark, qf_error)
 /* clang-format on */
+
+int qf_exit_code(const GError *error)
+{
+    return g_error_matches(error, QF_ERROR, QF_ERROR_NOTHING)
+               ? QF_EXIT_NOTHING
+               : QF_EXIT_ERROR;
+}

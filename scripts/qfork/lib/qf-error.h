@@ -8,11 +8,15 @@
 
 #include <glib.h>
 
-/* Exit codes follow quilt: 2 means "nothing to do", not failure. */
+/*
+ * Exit codes follow quilt: 2 means "nothing to do", not failure.  3 is
+ * bisect's: skipped positions leave a set of candidates, not one entry.
+ */
 enum {
     QF_EXIT_OK = 0,
     QF_EXIT_ERROR = 1,
     QF_EXIT_NOTHING = 2,
+    QF_EXIT_AMBIGUOUS = 3,
 };
 
 #define QF_ERROR (qf_error_quark())
@@ -29,5 +33,8 @@ typedef enum {
     QF_ERROR_NOTHING,      /* nothing to do: maps to QF_EXIT_NOTHING */
     QF_ERROR_IO,           /* read/write/spawn failure */
 } QfErrorCode;
+
+/* The QF_EXIT_* for an error: QF_ERROR_NOTHING gives 2, others 1. */
+int qf_exit_code(const GError *error);
 
 #endif
