@@ -374,6 +374,121 @@ static void test_restore_paths(Fixture *f, gconstpointer data)
     g_assert_false(fx_exists(f->dir, "hw/new"));
 }
 
+/*
+ * Names git allows and a line-based exchange does not: a newline shifted
+ * every later answer of the old cat-file exchange, and README was left
+ * deleted in the index.
+ */
+static void test_restore_hostile_names(Fixture *f, gconstpointer data)
+{
+    g_autoptr(QfTree) tree = init_and_open(f);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) paths = paths_of("a\nb", "README", "d/f", "t\tab",
+                                          "hw/acpi/pci.c", NULL);
+    g_autofree char *readme = NULL;
+
+    (void)data;
+    fx_write(f->dir, "a\nb", "new\n", -1);
+    fx_write(f->dir, "README", "changed\n", -1);
+    fx_write(f->dir, "d/f", "new\n", -1);
+    fx_write(f->dir, "t\tab", "new\n", -1);
+    remove_file(f->dir, "hw/acpi/pci.c");
+    g_free(git(f->dir, "add -A"));
+
+    g_assert_true(qf_tree_restore_paths(tree, paths, &error));
+    g_assert_no_error(error);
+    assert_clean(tree);
+    readme = fx_read_str(f->dir, "README");
+    g_assert_cmpstr(readme, ==, "base readme\n");
+    g_assert_true(fx_exists(f->dir, "hw/acpi/pci.c"));
+    g_assert_false(fx_exists(f->dir, "a\nb"));
+    g_assert_false(fx_exists(f->dir, "d"));
+}
+
+static QfFileChange *change(QfChangeKind kind, const char *path,
+                            const char *old_path, const char *content);
+
+/* A patch touches what is the tree's, never the user's files. */
+static void test_check_tracked(Fixture *f, gconstpointer data)
+{
+    g_autoptr(QfTree) tree = init_and_open(f);
+    g_autoptr(QfApplyResult) ok = qf_apply_result_new();
+    g_autoptr(GHashTable) overlay =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    static const struct {
+        QfChangeKind kind;
+        const char *path, *old_path, *what;
+    } bad[] = {
+        { QF_CHANGE_MODIFY, "build/user.txt", "build/user.txt",
+          "build/user.txt: not a file of the tree" },
+        { QF_CHANGE_DELETE, "build/keep.txt", "build/keep.txt",
+          "build/keep.txt: not a file of the tree" },
+        { QF_CHANGE_CREATE, "build/new.txt", NULL,
+          "build/new.txt: build/ is excluded" },
+        { QF_CHANGE_MODIFY, "hw/x.o", "hw/x.o", "hw/x.o: not a file" },
+        { QF_CHANGE_CREATE, "objs/new.c", NULL,
+          "would be created inside 'objs'" },
+        { QF_CHANGE_RENAME, "hw/y.c", "hw/x.o", "hw/x.o: not a file" },
+    };
+
+    (void)data;
+    fx_write(f->dir, "build/user.txt", "mine\n", -1);
+    fx_write(f->dir, "build/keep.txt", "mine\n", -1);
+    fx_write(f->dir, "hw/x.o", "ignored\n", -1);
+    fx_write(f->dir, "objs/a.o", "ignored\n", -1);
+    g_assert_cmpint(g_mkdir(g_build_filename(f->dir, "empty", NULL), 0755),
+                    ==, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_autoptr(QfApplyResult) r = qf_apply_result_new();
+        g_autoptr(GError) error = NULL;
+
+        g_ptr_array_add(r->changes, change(bad[i].kind, bad[i].path,
+                                           bad[i].old_path, "x\n"));
+        g_assert_false(qf_tree_check_tracked(tree, "p.patch", r, NULL, &error));
+        g_assert_error(error, QF_ERROR, QF_ERROR_CONFLICT);
+        g_test_message("%s", error->message);
+        g_assert_true(g_str_has_prefix(error->message, "p.patch: "));
+        g_assert_nonnull(strstr(error->message, bad[i].what));
+    }
+    /* Tracked files, new directories, an empty directory, and a file an
+       earlier entry of a dry run created (the overlay). */
+    g_ptr_array_add(ok->changes, change(QF_CHANGE_MODIFY, "README", "README",
+                                        "x\n"));
+    g_ptr_array_add(ok->changes,
+                    change(QF_CHANGE_CREATE, "hw/new/deep/f.c", NULL, "x\n"));
+    g_ptr_array_add(ok->changes,
+                    change(QF_CHANGE_CREATE, "empty/f.c", NULL, "x\n"));
+    g_ptr_array_add(ok->changes, change(QF_CHANGE_RENAME, "hw/arm/v.c",
+                                        "hw/arm/virt.c", "x\n"));
+    g_assert_true(qf_tree_check_tracked(tree, "p.patch", ok, overlay, NULL));
+    g_assert_true(GPOINTER_TO_INT(g_hash_table_lookup(overlay, "hw/arm/v.c")));
+    g_assert_true(g_hash_table_contains(overlay, "hw/arm/virt.c"));
+    g_ptr_array_set_size(ok->changes, 0);
+    g_ptr_array_add(ok->changes, change(QF_CHANGE_MODIFY, "hw/arm/v.c",
+                                        "hw/arm/v.c", "y\n"));
+    g_assert_true(qf_tree_check_tracked(tree, "p.patch", ok, overlay, NULL));
+    g_ptr_array_set_size(ok->changes, 0);
+    g_ptr_array_add(ok->changes, change(QF_CHANGE_MODIFY, "hw/arm/virt.c",
+                                        "hw/arm/virt.c", "y\n"));
+    g_assert_false(qf_tree_check_tracked(tree, "p.patch", ok, overlay, NULL));
+}
+
+/* An edit hidden by assume-unchanged is not "clean". */
+static void test_hidden_edit(Fixture *f, gconstpointer data)
+{
+    g_autoptr(QfTree) tree = init_and_open(f);
+    g_autoptr(GError) error = NULL;
+
+    (void)data;
+    g_free(git(f->dir, "update-index --assume-unchanged README"));
+    assert_clean(tree);
+    fx_write(f->dir, "README", "my edit\n", -1);
+    g_assert_false(qf_tree_require_clean(tree, &error));
+    g_assert_error(error, QF_ERROR, QF_ERROR_DIRTY);
+    g_assert_nonnull(strstr(error->message,
+                            "README is marked assume-unchanged"));
+}
+
 static void write_push_journal(QfTree *tree, const char *entry,
                                const char *old_head, GPtrArray *paths)
 {
@@ -657,6 +772,9 @@ int main(int argc, char **argv)
     ADD("/tree/commit/stale-parent", test_commit_stale_parent);
     ADD("/tree/commits/off-history", test_commits_off_history);
     ADD("/tree/restore-paths", test_restore_paths);
+    ADD("/tree/restore-paths/hostile-names", test_restore_hostile_names);
+    ADD("/tree/check-tracked", test_check_tracked);
+    ADD("/tree/dirty/hidden-edit", test_hidden_edit);
     ADD("/tree/recover/uncommitted-push", test_recover_uncommitted_push);
     ADD("/tree/recover/committed-push", test_recover_committed_push);
     ADD("/tree/recover/refuses-moved-head", test_recover_refuses_moved_head);

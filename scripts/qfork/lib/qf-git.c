@@ -288,17 +288,19 @@ void qf_git_file_free(QfGitFile *file)
     }
 }
 
-/* "mode type oid\tpath" records of `ls-tree -z` for @paths. */
-static GHashTable *list_blobs(const char *dir, const char *commit,
-                              GPtrArray *paths, GError **error)
+GHashTable *qf_git_list_entries(const char *dir, const char *commit,
+                                GPtrArray *paths, GError **error)
 {
     g_autoptr(GPtrArray) args = g_ptr_array_new();
     QfGitCall call = {.dir = dir, .flags = QF_GIT_LITERAL_PATHS};
     g_autoptr(GBytes) out = NULL;
-    GHashTable *blobs =
+    GHashTable *entries =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_auto(GStrv) recs = NULL;
 
+    if (!paths->len) {
+        return entries;
+    }
     g_ptr_array_add(args, (char *)"ls-tree");
     g_ptr_array_add(args, (char *)"-z");
     g_ptr_array_add(args, (char *)"--full-tree");
@@ -311,7 +313,7 @@ static GHashTable *list_blobs(const char *dir, const char *commit,
     call.args = (const char *const *)args->pdata;
     out = qf_git_run(&call, error);
     if (!out) {
-        g_hash_table_unref(blobs);
+        g_hash_table_unref(entries);
         return NULL;
     }
     recs = qf_git_split_nul(out);
@@ -319,10 +321,35 @@ static GHashTable *list_blobs(const char *dir, const char *commit,
         char *rec = recs[i];
         char *tab = strchr(rec, '\t');
 
-        if (tab && strstr(rec, " blob ") && tab - rec > 0) {
+        if (tab && tab - rec > 0) {
             *tab = '\0';
-            /* value: "mode oid" */
-            g_hash_table_insert(blobs, g_strdup(tab + 1), g_strdup(rec));
+            g_hash_table_insert(entries, g_strdup(tab + 1), g_strdup(rec));
+        }
+    }
+    return entries;
+}
+
+/* The blobs among qf_git_list_entries(), with the same values. */
+static GHashTable *list_blobs(const char *dir, const char *commit,
+                              GPtrArray *paths, GError **error)
+{
+    g_autoptr(GHashTable) entries =
+        qf_git_list_entries(dir, commit, paths, error);
+    GHashTable *blobs =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    GHashTableIter it;
+    gpointer key, value;
+
+    if (!entries) {
+        g_hash_table_unref(blobs);
+        return NULL;
+    }
+    g_hash_table_iter_init(&it, entries);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        g_auto(GStrv) f = g_strsplit(value, " ", 3);
+
+        if (g_strv_length(f) == 3 && g_str_equal(f[1], "blob")) {
+            g_hash_table_insert(blobs, g_strdup(key), g_strdup(value));
         }
     }
     return blobs;

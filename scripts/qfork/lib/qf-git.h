@@ -76,6 +76,17 @@ void qf_git_file_free(QfGitFile *file);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfGitFile, qf_git_file_free)
 
 /*
+ * The entries of @commit at @paths (file names, not globs), as path ->
+ * "mode type oid" ("100644 blob <oid>", "040000 tree <oid>").  As in
+ * `git ls-tree` without -r, a directory among @paths is listed itself -
+ * unless a deeper path below it is asked for too: then only that deeper
+ * entry is (its directories exist all the same).  NUL-separated, so any
+ * file name works.
+ */
+GHashTable *qf_git_list_entries(const char *dir, const char *commit,
+                                GPtrArray *paths, GError **error);
+
+/*
  * The blobs at @paths in @commit, as path -> QfGitFile*; paths the commit
  * does not have (or has as a directory or submodule) are absent.
  */

@@ -461,10 +461,16 @@ static void add_notes(GPtrArray *notes, const QfApplyResult *r)
     }
 }
 
+/*
+ * Prepare @e on @tree (the tree, or a dry run's scratch copy of its
+ * paths), then check against the tree's index that it touches only what
+ * is the tree's (@overlay: see qf_tree_check_tracked()).
+ */
 static QfApplyResult *prepare_entry(const char *tree, const QfQueue *q,
                                     const QfEntry *e,
                                     const QfPushOptions *opts,
-                                    QfPatch **patch_out, GError **error)
+                                    GHashTable *overlay, QfPatch **patch_out,
+                                    GError **error)
 {
     QfApplyOptions aopts = {.fuzz = opts ? opts->fuzz : 0};
     g_autoptr(QfPatch) patch = load_entry_patch(q, e, error);
@@ -476,6 +482,11 @@ static QfApplyResult *prepare_entry(const char *tree, const QfQueue *q,
     r = qf_apply_prepare(tree, patch, &aopts, error);
     if (!r) {
         explain_prepare_failure(tree, e, patch, error);
+        return NULL;
+    }
+    if (!qf_tree_check_tracked(q->tree, patch->filename, r, overlay, error)) {
+        g_prefix_error(error, "%s does not apply: ", e->name);
+        qf_apply_result_free(r);
         return NULL;
     }
     if (patch_out) {
@@ -535,7 +546,7 @@ gboolean qf_queue_push_next(QfQueue *queue, const QfPushOptions *opts,
                     "%s cannot be pushed: %s", s->entry->name, s->reason);
         return FALSE;
     }
-    r = prepare_entry(dir, queue, s->entry, opts, &patch, error);
+    r = prepare_entry(dir, queue, s->entry, opts, NULL, &patch, error);
     if (!r) {
         record_failure(queue, s, *error);
         return FALSE;
@@ -551,6 +562,8 @@ gboolean qf_queue_push_next(QfQueue *queue, const QfPushOptions *opts,
     commit = qf_tree_push(queue->tree, queue_head(queue), s->entry->name, r,
                           &info, error);
     if (!commit) {
+        g_prefix_error(error, "%s (%s) could not be written: ", s->entry->name,
+                       s->entry->patch);
         record_failure(queue, s, *error);
         return FALSE;
     }
@@ -633,6 +646,9 @@ static gboolean dry_run_in(const char *scratch, QfQueue *q, guint count,
     /* Paths already in the scratch copy: an earlier entry may change them. */
     g_autoptr(GHashTable) copied =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    /* What the entries so far have added to or removed from the index. */
+    g_autoptr(GHashTable) overlay =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 
     for (guint k = 0; k < count; k++) {
         QfEntryStatus *s = g_ptr_array_index(q->pushable, q->applied + k);
@@ -654,7 +670,7 @@ static gboolean dry_run_in(const char *scratch, QfQueue *q, guint count,
             }
             g_hash_table_add(copied, g_strdup(p));
         }
-        r = prepare_entry(scratch, q, s->entry, opts, NULL, error);
+        r = prepare_entry(scratch, q, s->entry, opts, overlay, NULL, error);
         if (!r) {
             return FALSE;
         }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "qf-delta.h"
 #include "qf-error.h"
 #include "qf-git.h"
 #include "qf-odb.h"
@@ -434,6 +435,73 @@ GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error)
     return g_steal_pointer(&lines);
 }
 
+/* The blob id of the work tree's @path as git would store it, or NULL. */
+static char *work_blob_id(const char *top, const char *path)
+{
+    g_autofree char *full = g_build_filename(top, path, NULL);
+    g_autofree char *data = NULL;
+    g_autoptr(GBytes) bytes = NULL;
+    gsize len = 0;
+
+    if (g_file_test(full, G_FILE_TEST_IS_SYMLINK)) {
+        data = g_file_read_link(full, NULL);
+        len = data ? strlen(data) : 0;
+    } else if (g_file_test(full, G_FILE_TEST_IS_REGULAR)) {
+        g_file_get_contents(full, &data, &len, NULL);
+    }
+    if (!data) {
+        return NULL;
+    }
+    bytes = g_bytes_new_take(g_steal_pointer(&data), len);
+    return qf_git_blob_sha1(bytes);
+}
+
+/*
+ * Files marked assume-unchanged or skip-worktree are not compared by git:
+ * `git status` calls the tree clean and `reset --hard` overwrites them.
+ * Their content is checked here instead; one that differs from the index
+ * is an edit qfork would lose.
+ */
+static gboolean require_no_hidden_edits(QfTree *tree, GError **error)
+{
+    const char *args[] = {"ls-files", "-v", "-s", "-z", NULL};
+    g_autoptr(GBytes) out = qf_git_bytes(tree->dir, args, NULL, error);
+    g_auto(GStrv) recs = NULL;
+
+    if (!out) {
+        return FALSE;
+    }
+    recs = qf_git_split_nul(out);
+    for (gsize i = 0; recs[i]; i++) {
+        /* "t mode oid stage\tpath"; t lowercase or S: git does not look. */
+        const char *r = recs[i];
+        const char *tab = strchr(r, '\t');
+        g_auto(GStrv) f = NULL;
+        g_autofree char *actual = NULL;
+
+        if (!tab || !(g_ascii_islower(r[0]) || r[0] == 'S')) {
+            continue;
+        }
+        f = g_strsplit(r, " ", 4);
+        actual = work_blob_id(tree->dir, tab + 1);
+        if (g_strv_length(f) < 4 || g_strcmp0(actual, f[2]) != 0) {
+            g_set_error(error, QF_ERROR, QF_ERROR_DIRTY,
+                        "%s: %s is marked %s in git's index and differs "
+                        "from it: an edit git does not show, that qfork "
+                        "would lose; commit or discard it, then clear the "
+                        "mark (git update-index --no-%s -- '%s')",
+                        tree->dir, tab + 1,
+                        r[0] == 'S' || r[0] == 's' ? "skip-worktree"
+                                                   : "assume-unchanged",
+                        r[0] == 'S' || r[0] == 's' ? "skip-worktree"
+                                                   : "assume-unchanged",
+                        tab + 1);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 gboolean qf_tree_require_clean(QfTree *tree, GError **error)
 {
     g_autoptr(GPtrArray) dirty = qf_tree_dirty_paths(tree, error);
@@ -443,7 +511,7 @@ gboolean qf_tree_require_clean(QfTree *tree, GError **error)
         return FALSE;
     }
     if (dirty->len == 0) {
-        return TRUE;
+        return require_no_hidden_edits(tree, error);
     }
     msg = g_string_new(NULL);
     g_string_printf(msg,
@@ -461,6 +529,207 @@ gboolean qf_tree_require_clean(QfTree *tree, GError **error)
     g_set_error_literal(error, QF_ERROR, QF_ERROR_DIRTY, msg->str);
     g_string_free(msg, TRUE);
     return FALSE;
+}
+
+/* ---- what a patch may touch ------------------------------------------ */
+
+/* The directory QEMU is built in: excluded from the tree by qf_tree_init. */
+#define BUILD_DIR "build"
+
+/*
+ * The nearest directory above @path that exists in the work tree, ""
+ * for the top or when a file is in the way (one the patch removes: the
+ * applier checked that).  Directories an earlier change of the same
+ * result would create do not exist yet, and need no check: they will be
+ * git's.
+ */
+static char *nearest_existing_dir(const char *top, const char *path)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    while (strcmp(dir, ".") != 0) {
+        g_autofree char *full = g_build_filename(top, dir, NULL);
+        GStatBuf st;
+        char *up;
+
+        if (g_lstat(full, &st) == 0) {
+            return S_ISDIR(st.st_mode) ? g_steal_pointer(&dir) : g_strdup("");
+        }
+        up = g_path_get_dirname(dir);
+        g_free(dir);
+        dir = up;
+    }
+    return g_strdup("");
+}
+
+static gboolean is_empty_dir(const char *top, const char *dir)
+{
+    g_autofree char *full = g_build_filename(top, dir, NULL);
+    g_autoptr(GDir) d = g_dir_open(full, 0, NULL);
+
+    return d && !g_dir_read_name(d);
+}
+
+static gboolean is_created(const QfFileChange *c)
+{
+    return c->kind == QF_CHANGE_CREATE || c->kind == QF_CHANGE_RENAME ||
+           c->kind == QF_CHANGE_COPY;
+}
+
+/* Every directory HEAD has among @entries: listed, or above a listed path. */
+static GHashTable *head_dirs(GHashTable *entries)
+{
+    GHashTable *dirs =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTableIter it;
+    gpointer key, value;
+
+    g_hash_table_iter_init(&it, entries);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        const char *path = key;
+
+        if (strstr(value, " tree ")) {
+            g_hash_table_add(dirs, g_strdup(path));
+        }
+        for (const char *slash = strchr(path, '/'); slash;
+             slash = strchr(slash + 1, '/')) {
+            g_hash_table_add(dirs, g_strndup(path, (gsize)(slash - path)));
+        }
+    }
+    return dirs;
+}
+
+typedef struct TrackedCheck {
+    QfTree *tree;
+    const char *patch_file;
+    GHashTable *entries; /* HEAD's entries at the paths asked for */
+    GHashTable *dirs;    /* HEAD's directories among them */
+    GHashTable *overlay; /* path -> tracked after the changes so far */
+} TrackedCheck;
+
+static gboolean is_tracked_file(const TrackedCheck *t, const char *path)
+{
+    gpointer known;
+    const char *e;
+
+    if (g_hash_table_lookup_extended(t->overlay, path, NULL, &known)) {
+        return GPOINTER_TO_INT(known);
+    }
+    e = g_hash_table_lookup(t->entries, path);
+    return e && strstr(e, " blob ");
+}
+
+static gboolean check_source(const TrackedCheck *t, const char *path,
+                             GError **error)
+{
+    if (is_tracked_file(t, path)) {
+        return TRUE;
+    }
+    g_set_error(error, QF_ERROR, QF_ERROR_CONFLICT,
+                "%s: %s: not a file of the tree (git does not track it: it "
+                "is yours, untracked or ignored); a patch changes only "
+                "files of the tree", t->patch_file, path);
+    return FALSE;
+}
+
+static gboolean check_created(const TrackedCheck *t, const char *path,
+                              GError **error)
+{
+    const char *top = t->tree->dir;
+    g_autofree char *dir = NULL;
+
+    if (g_str_equal(path, BUILD_DIR) ||
+        g_str_has_prefix(path, BUILD_DIR "/")) {
+        g_set_error(error, QF_ERROR, QF_ERROR_CONFLICT,
+                    "%s: %s: " BUILD_DIR "/ is excluded from the tree (QEMU "
+                    "is built there); a patch may not write to it",
+                    t->patch_file, path);
+        return FALSE;
+    }
+    if (is_tracked_file(t, path)) {
+        return TRUE; /* the applier has said whether it may be replaced */
+    }
+    dir = nearest_existing_dir(top, path);
+    if (*dir && !g_hash_table_contains(t->dirs, dir) &&
+        !is_empty_dir(top, dir)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_CONFLICT,
+                    "%s: %s: would be created inside '%s', a directory git "
+                    "does not track (it is yours); a patch adds files only "
+                    "to the tree's directories",
+                    t->patch_file, path, dir);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Every path @result reads or writes, and where its new files would go. */
+static GPtrArray *paths_to_ask(QfTree *tree, const QfApplyResult *result,
+                               GHashTable *overlay)
+{
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GHashTable) seen =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+
+    for (guint i = 0; i < result->changes->len; i++) {
+        const QfFileChange *c = g_ptr_array_index(result->changes, i);
+        char *ask[3] = {g_strdup(c->old_path), g_strdup(c->path),
+                        is_created(c) ? nearest_existing_dir(tree->dir,
+                                                             c->path)
+                                      : NULL};
+
+        for (guint j = 0; j < G_N_ELEMENTS(ask); j++) {
+            if (ask[j] && *ask[j] && !g_hash_table_contains(overlay, ask[j]) &&
+                g_hash_table_add(seen, g_strdup(ask[j]))) {
+                g_ptr_array_add(paths, g_steal_pointer(&ask[j]));
+            }
+            g_free(ask[j]);
+        }
+    }
+    return paths;
+}
+
+gboolean qf_tree_check_tracked(QfTree *tree, const char *patch_file,
+                               const QfApplyResult *result,
+                               GHashTable *overlay, GError **error)
+{
+    g_autoptr(GHashTable) own = NULL;
+    g_autoptr(GPtrArray) ask = NULL;
+    g_autoptr(GHashTable) entries = NULL;
+    g_autoptr(GHashTable) dirs = NULL;
+    TrackedCheck t = {.tree = tree, .patch_file = patch_file};
+
+    if (!overlay) {
+        own = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        overlay = own;
+    }
+    ask = paths_to_ask(tree, result, overlay);
+    entries = qf_git_list_entries(tree->dir, "HEAD", ask, error);
+    if (!entries) {
+        return FALSE;
+    }
+    dirs = head_dirs(entries);
+    t.entries = entries;
+    t.dirs = dirs;
+    t.overlay = overlay;
+    for (guint i = 0; i < result->changes->len; i++) {
+        const QfFileChange *c = g_ptr_array_index(result->changes, i);
+
+        if (c->old_path && !check_source(&t, c->old_path, error)) {
+            return FALSE;
+        }
+        if (is_created(c) && !check_created(&t, c->path, error)) {
+            return FALSE;
+        }
+        if (c->kind == QF_CHANGE_DELETE || c->kind == QF_CHANGE_RENAME) {
+            g_hash_table_replace(overlay, g_strdup(c->old_path),
+                                 GINT_TO_POINTER(FALSE));
+        }
+        if (c->kind != QF_CHANGE_DELETE) {
+            g_hash_table_replace(overlay, g_strdup(c->path),
+                                 GINT_TO_POINTER(TRUE));
+        }
+    }
+    return TRUE;
 }
 
 /* ---- history ---------------------------------------------------------- */
@@ -851,33 +1120,36 @@ char *qf_tree_commit_paths(QfTree *tree, const char *parent,
 
 /* ---- restore ---------------------------------------------------------- */
 
-/* Which of @paths HEAD has (as a file or link); the rest it has not. */
+/*
+ * Which of @paths HEAD has (as a file or link), with the paths whose work
+ * file differs from HEAD's in @changed; the rest HEAD has not.
+ * NUL-separated all the way: a path may hold a newline.
+ */
 static gboolean split_by_head(QfTree *tree, GPtrArray *paths,
-                              GPtrArray *in_head, GPtrArray *not_in_head,
-                              GError **error)
+                              GPtrArray *in_head, GPtrArray *changed,
+                              GPtrArray *not_in_head, GError **error)
 {
-    const char *args[] = {"cat-file", "--batch-check=%(objecttype)", NULL};
-    GString *query = g_string_new(NULL);
-    g_autoptr(GBytes) input = NULL;
-    g_autofree char *out = NULL;
-    g_auto(GStrv) answers = NULL;
+    g_autoptr(GHashTable) entries =
+        qf_git_list_entries(tree->dir, "HEAD", paths, error);
 
-    for (guint i = 0; i < paths->len; i++) {
-        g_string_append_printf(query, "HEAD:%s\n",
-                               (char *)g_ptr_array_index(paths, i));
-    }
-    input = g_string_free_to_bytes(query);
-    out = qf_git_text(tree->dir, args, input, error);
-    if (!out) {
+    if (!entries) {
         return FALSE;
     }
-    answers = g_strsplit(out, "\n", -1);
     for (guint i = 0; i < paths->len; i++) {
         const char *p = g_ptr_array_index(paths, i);
-        const char *a = i < g_strv_length(answers) ? answers[i] : "";
+        const char *e = g_hash_table_lookup(entries, p);
+        g_auto(GStrv) f = e ? g_strsplit(e, " ", 3) : NULL;
+        g_autofree char *actual = NULL;
 
-        g_ptr_array_add(g_str_equal(a, "blob") ? in_head : not_in_head,
-                        g_strdup(p));
+        if (!f || g_strv_length(f) != 3 || !g_str_equal(f[1], "blob")) {
+            g_ptr_array_add(not_in_head, g_strdup(p));
+            continue;
+        }
+        g_ptr_array_add(in_head, g_strdup(p));
+        actual = work_blob_id(tree->dir, p);
+        if (g_strcmp0(actual, f[2]) != 0) {
+            g_ptr_array_add(changed, g_strdup(p));
+        }
     }
     return TRUE;
 }
@@ -914,6 +1186,41 @@ static void remove_write_leftovers(const char *top, GPtrArray *paths)
     }
 }
 
+/*
+ * git writes an object as objects/xx/tmp_obj_XXXXXX and renames it into
+ * place; when the disk fills up it leaves the partial file behind, and
+ * nothing would remove it for weeks (gc).  Those written since this push
+ * began (its journal) are ours: they go first, to make room.
+ */
+static void remove_git_temporaries(QfTree *tree)
+{
+    g_autofree char *journal =
+        g_build_filename(tree->state_dir, "journal", NULL);
+    g_autofree char *objects = g_build_filename(tree->git_dir, "objects", NULL);
+    g_autoptr(GDir) top = g_dir_open(objects, 0, NULL);
+    GStatBuf since;
+    const char *sub;
+
+    if (!top || g_stat(journal, &since) < 0) {
+        return;
+    }
+    while ((sub = g_dir_read_name(top))) {
+        g_autofree char *dir = g_build_filename(objects, sub, NULL);
+        g_autoptr(GDir) d = strlen(sub) == 2 ? g_dir_open(dir, 0, NULL) : NULL;
+        const char *name;
+
+        while (d && (name = g_dir_read_name(d))) {
+            g_autofree char *tmp = g_build_filename(dir, name, NULL);
+            GStatBuf st;
+
+            if (g_str_has_prefix(name, "tmp_obj_") && g_lstat(tmp, &st) == 0 &&
+                st.st_mtime >= since.st_mtime) {
+                g_unlink(tmp);
+            }
+        }
+    }
+}
+
 /* Remove @path from the work tree and the directories it leaves empty. */
 static void remove_work_file(const char *top, const char *path)
 {
@@ -929,20 +1236,91 @@ static void remove_work_file(const char *top, const char *path)
     }
 }
 
+/* git reset or checkout: @paths (file names) as in HEAD. */
+static gboolean head_paths_git(QfTree *tree, const char *command,
+                               GPtrArray *paths, GError **error)
+{
+    const char *args[] = {command, "-q", "HEAD", "--pathspec-from-file=-",
+                          "--pathspec-file-nul", NULL};
+    g_autoptr(GBytes) list = NULL;
+    g_autoptr(GBytes) out = NULL;
+    QfGitCall call = {.dir = tree->dir,
+                      .args = args,
+                      .flags = QF_GIT_LITERAL_PATHS};
+
+    if (!paths->len) {
+        return TRUE;
+    }
+    list = nul_list(paths);
+    call.input = list;
+    out = qf_git_run(&call, error);
+    return out != NULL;
+}
+
+/* After a restore, git must see @paths exactly as in HEAD. */
+static gboolean verify_restored(QfTree *tree, GPtrArray *paths,
+                                GError **error)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    QfGitCall call = {.dir = tree->dir, .flags = QF_GIT_LITERAL_PATHS};
+    g_autoptr(GBytes) out = NULL;
+    g_auto(GStrv) recs = NULL;
+
+    g_ptr_array_add(args, (char *)"status");
+    g_ptr_array_add(args, (char *)"--porcelain=v1");
+    g_ptr_array_add(args, (char *)"-z");
+    g_ptr_array_add(args, (char *)"--untracked-files=all");
+    g_ptr_array_add(args, (char *)"--");
+    for (guint i = 0; i < paths->len; i++) {
+        g_ptr_array_add(args, paths->pdata[i]);
+    }
+    g_ptr_array_add(args, NULL);
+    call.args = (const char *const *)args->pdata;
+    out = qf_git_run(&call, error);
+    if (!out) {
+        return FALSE;
+    }
+    recs = qf_git_split_nul(out);
+    if (recs[0]) {
+        g_set_error(error, QF_ERROR, QF_ERROR_FAILED,
+                    "restoring from HEAD left '%s' (%.2s) changed", recs[0] + 3,
+                    recs[0]);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/*
+ * The order frees disk space before anything needs some: a push that
+ * failed because the disk is full leaves no room for git's new index, so
+ * first the temporaries (ours and git's) and every file the push wrote go
+ * (also those HEAD has that differ from it: checkout writes them again),
+ * and only then does git rewrite the index and those files.  Success is claimed only once git sees every
+ * path as in HEAD.
+ */
 gboolean qf_tree_restore_paths(QfTree *tree, GPtrArray *paths,
                                GError **error)
 {
     g_autoptr(GPtrArray) in_head = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) changed = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) not_in_head = g_ptr_array_new_with_free_func(g_free);
 
     if (paths->len == 0) {
         return TRUE;
     }
-    if (!sync_unindexed(tree, paths, error)) {
+    remove_write_leftovers(tree->dir, paths);
+    remove_git_temporaries(tree);
+    if (!split_by_head(tree, paths, in_head, changed, not_in_head, error)) {
         return FALSE;
     }
-    remove_write_leftovers(tree->dir, paths);
-    if (!split_by_head(tree, paths, in_head, not_in_head, error)) {
+    for (guint i = 0; i < not_in_head->len; i++) {
+        remove_work_file(tree->dir, g_ptr_array_index(not_in_head, i));
+    }
+    for (guint i = 0; i < changed->len; i++) {
+        remove_work_file(tree->dir, g_ptr_array_index(changed, i));
+    }
+    /* Only now that there is room: the index of earlier deferred entries. */
+    if (!sync_unindexed(tree, paths, error)) {
         return FALSE;
     }
     if (not_in_head->len) {
@@ -953,25 +1331,14 @@ gboolean qf_tree_restore_paths(QfTree *tree, GPtrArray *paths,
         if (!out) {
             return FALSE;
         }
-        for (guint i = 0; i < not_in_head->len; i++) {
-            remove_work_file(tree->dir, g_ptr_array_index(not_in_head, i));
-        }
     }
-    if (in_head->len) {
-        const char *args[] = {"checkout", "-q", "HEAD",
-                              "--pathspec-from-file=-", "--pathspec-file-nul",
-                              NULL};
-        g_autoptr(GBytes) list = nul_list(in_head);
-        QfGitCall call = {.dir = tree->dir,
-                          .args = args,
-                          .input = list,
-                          .flags = QF_GIT_LITERAL_PATHS};
-        g_autoptr(GBytes) out = qf_git_run(&call, error);
-        if (!out) {
-            return FALSE;
-        }
+    /* The index entries, then only the files that differ: a file the */
+    /* push did not get to write stays as it is (it may not be writable). */
+    if (!head_paths_git(tree, "reset", in_head, error) ||
+        !head_paths_git(tree, "checkout", changed, error)) {
+        return FALSE;
     }
-    return TRUE;
+    return verify_restored(tree, paths, error);
 }
 
 static gboolean reset_hard(QfTree *tree, const char *commit, GError **error)
@@ -1007,8 +1374,8 @@ static void roll_back_push(QfTree *tree, GPtrArray *paths, GError **error)
 {
     g_autoptr(GError) local = NULL;
 
-    if (!sync_unindexed(tree, paths, &local) ||
-        !qf_tree_restore_paths(tree, paths, &local)) {
+    /* qf_tree_restore_paths() syncs the deferred index once it freed space */
+    if (!qf_tree_restore_paths(tree, paths, &local)) {
         g_prefix_error(error, "%s; restoring the tree also failed (%s), the "
                        "next qfork command will retry: ", (*error)->message,
                        local->message);

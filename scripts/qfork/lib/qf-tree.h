@@ -81,6 +81,21 @@ GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error);
 /* QF_ERROR_DIRTY, listing the paths, unless the tree is clean. */
 gboolean qf_tree_require_clean(QfTree *tree, GError **error);
 
+/*
+ * What a push may touch: files git tracks (in HEAD: push needs a clean
+ * tree) and new files where nothing is - never a file git does not track
+ * (ignored, or in build/, which is the user's), nor a new one inside a
+ * directory git does not track, nor anything below build/.  @result was
+ * prepared from @patch_file (for messages).  @overlay (path -> TRUE for a
+ * file an earlier entry created, FALSE for one it removed) lets a dry run
+ * check entry after entry without committing; it is updated with
+ * @result's changes.  NULL for a single entry.  QF_ERROR_CONFLICT naming
+ * the path.
+ */
+gboolean qf_tree_check_tracked(QfTree *tree, const char *patch_file,
+                               const QfApplyResult *result,
+                               GHashTable *overlay, GError **error);
+
 /* Commits from the base (excluded) to HEAD, oldest first. */
 GPtrArray *qf_tree_commits(QfTree *tree, GError **error);
 
