@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "qf-fs.h"
+#include "qf-series.h"
 
 /* Reproducible git: no user or system config, fixed identities and dates. */
 static inline void fx_git_env(void)
@@ -307,8 +308,8 @@ static inline char *fx_find_top(void)
     dir = g_path_get_dirname(exe);
     while (strcmp(dir, "/") != 0) {
         g_autofree char *conf = g_build_filename(dir, "series.conf", NULL);
-        g_autofree char *qfork = g_build_filename(dir, "scripts", "qfork",
-                                                  NULL);
+        g_autofree char *qfork =
+            g_build_filename(dir, "scripts", "qfork", NULL);
         char *parent;
 
         if (g_file_test(conf, G_FILE_TEST_IS_REGULAR) &&
@@ -321,6 +322,19 @@ static inline char *fx_find_top(void)
     }
     g_error("no series.conf above %s: set QF_SRCDIR to the checkout", exe);
     return NULL;
+}
+
+/* The checkout's own series.conf, which must parse. */
+static inline QfSeries *fx_load_real_series(void)
+{
+    g_autofree char *top = fx_find_top();
+    g_autofree char *path = g_build_filename(top, "series.conf", NULL);
+    g_autoptr(GError) error = NULL;
+    QfSeries *s = qf_series_load(path, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(s);
+    return s;
 }
 
 #endif

@@ -63,19 +63,6 @@ static const char *const table_order[] = {
     "c0c97fbc6cf7", "70ac94ebadd5", "338211ae1e03",
 };
 
-
-static QfSeries *load_real_series(void)
-{
-    g_autofree char *top = fx_find_top();
-    g_autofree char *path = g_build_filename(top, "series.conf", NULL);
-    g_autoptr(GError) error = NULL;
-    QfSeries *s = qf_series_load(path, &error);
-
-    g_assert_no_error(error);
-    g_assert_nonnull(s);
-    return s;
-}
-
 static QfEntry *entry_at(const QfSeries *s, guint position)
 {
     return g_ptr_array_index(s->entries, position - 1);
@@ -97,7 +84,7 @@ static QfEntry *table_row(const QfSeries *s, guint row)
 
 static void test_real_counts(void)
 {
-    g_autoptr(QfSeries) s = load_real_series();
+    g_autoptr(QfSeries) s = fx_load_real_series();
     guint count[3] = { 0 };
 
     g_assert_cmpstr(s->base_version, ==, "11.1.1");
@@ -118,7 +105,7 @@ static void test_real_counts(void)
 
 static void test_real_table_order(void)
 {
-    g_autoptr(QfSeries) s = load_real_series();
+    g_autoptr(QfSeries) s = fx_load_real_series();
     guint row = 0;
 
     g_assert_cmpuint(G_N_ELEMENTS(table_order), ==, 171);
@@ -145,7 +132,7 @@ static void test_real_table_order(void)
 
 static void test_real_entries(void)
 {
-    g_autoptr(QfSeries) s = load_real_series();
+    g_autoptr(QfSeries) s = fx_load_real_series();
     QfEntry *e = entry_at(s, 1);
 
     /* The edk2 build fix comes first: the base does not build without. */
@@ -235,7 +222,7 @@ static void test_real_facts(void)
         g_test_skip("QF_FACTS_TSV (path of grace-series-facts.tsv) not set");
         return;
     }
-    real = load_real_series();
+    real = fx_load_real_series();
     g_assert_true(g_file_get_contents(real->path, &text, NULL, NULL));
     tmp = g_dir_make_tmp("qf-series-XXXXXX", &error);
     g_assert_no_error(error);
@@ -705,7 +692,7 @@ static void assert_not_found(const QfSeries *s, const char *ref,
 
 static void test_find_real(void)
 {
-    g_autoptr(QfSeries) s = load_real_series();
+    g_autoptr(QfSeries) s = fx_load_real_series();
     guint n = s->entries->len;
     g_autofree char *last = g_strdup_printf("%u", n);
     g_autofree char *past = g_strdup_printf("%u", n + 1);

@@ -247,17 +247,6 @@ static GPtrArray *parse_markdown(const char *text)
     return rows;
 }
 
-static QfSeries *load_real_series(void)
-{
-    g_autofree char *top = fx_find_top();
-    g_autofree char *path = g_build_filename(top, "series.conf", NULL);
-    g_autoptr(GError) error = NULL;
-    QfSeries *s = qf_series_load(path, &error);
-
-    g_assert_no_error(error);
-    return s;
-}
-
 /*
  * The rendered table against the vendor's page: rows, sections, groups
  * (their boundaries too: two "January 2026" groups are two), subjects,
@@ -280,7 +269,7 @@ static void test_markdown_matches_seed(void)
                     "../shared/seed/grace-qemu-patches.txt beside a checkout)");
         return;
     }
-    s = load_real_series();
+    s = fx_load_real_series();
     md = qf_table_render(s, QF_TABLE_MARKDOWN);
     want = parse_seed(seed);
     got = parse_markdown(md);
@@ -318,7 +307,7 @@ static void test_markdown_matches_seed(void)
 /* What the vendor's page lacks: state, evidence, patch and test. */
 static void test_markdown_extras(void)
 {
-    g_autoptr(QfSeries) s = load_real_series();
+    g_autoptr(QfSeries) s = fx_load_real_series();
     g_autofree char *md = qf_table_render(s, QF_TABLE_MARKDOWN);
 
     g_assert_nonnull(strstr(md, "| in base since v9.0.0 | ancestry v9.0.0 |"));
@@ -331,7 +320,7 @@ static void test_markdown_extras(void)
 
 static void test_json_rows(void)
 {
-    g_autoptr(QfSeries) s = load_real_series();
+    g_autoptr(QfSeries) s = fx_load_real_series();
     g_autofree char *text = qf_table_render(s, QF_TABLE_JSON);
     g_autoptr(GError) error = NULL;
     g_autoptr(QfJson) json =
@@ -366,7 +355,7 @@ static guint count(const char *hay, const char *needle)
 /* Standalone: every row, a script, no external asset. */
 static void test_html_standalone(void)
 {
-    g_autoptr(QfSeries) s = load_real_series();
+    g_autoptr(QfSeries) s = fx_load_real_series();
     g_autofree char *html = qf_table_render(s, QF_TABLE_HTML);
 
     g_assert_cmpuint(count(html, "<tr class=\""), ==, 171);
