@@ -215,6 +215,11 @@ static void warn_guest_nodes(const QfVmConfig *cfg)
 {
     guint nodes = cfg->nodes->len;
 
+    /* what the host builder left out, and why */
+    for (guint i = 0; i < cfg->warnings->len; i++) {
+        g_printerr("warning: %s\n",
+                   (char *)g_ptr_array_index(cfg->warnings, i));
+    }
     if (nodes > QF_VM_DEBIAN_GUEST_NODES) {
         g_printerr("warning: this VM has %u NUMA nodes: the guest kernel "
                    "needs CONFIG_NODES_SHIFT >= %u to see them all (with "

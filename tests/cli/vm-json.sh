@@ -16,11 +16,11 @@ run_qfork 0 vm --from-json "$work/vm.json" "${Q[@]}"
 expect_eq "$out" "$direct" "--from-json gives the same command line"
 
 # A reviewed edit: SMMU 2 without ATS, fewer vCPUs.
-awk '/"ats": "auto"/ && ++n == 2 { sub(/"auto"/, "\"off\"") }
+awk '/"ats": "on"/ && ++n == 2 { sub(/"on"/, "\"off\"") }
      { sub(/"cpus": 8/, "\"cpus\": 4"); print }' "$work/vm.json" >"$work/edited.json"
 run_qfork 0 vm --from-json "$work/edited.json" "${Q[@]}"
 expect_in "arm-smmuv3,id=smmuv3.1,primary-bus=pcie.2,accel=on,ats=off"
-expect_in "arm-smmuv3,id=smmuv3.0,primary-bus=pcie.1,accel=on \\" "only SMMU 1 changed"
+expect_in "arm-smmuv3,id=smmuv3.0,primary-bus=pcie.1,accel=on,ats=on," "only SMMU 1 changed"
 expect_in "-smp 8,sockets=2,cores=4,threads=1"
 
 # Overrides on a description; saving the result.
@@ -49,7 +49,7 @@ bad() {   # bad SED-EXPR MESSAGE
     esac
 }
 bad 's/"bus-nr": 32/"bus-nr": 17/' "overlap at bus 17"
-bad 's/"oas": "auto"/"oas": "52"/' "implements auto, 44 and 48"
+bad 's/"oas": "48"/"oas": "52"/' "implements auto, 44 and 48"
 bad 's/"cpu": "host",/"cpu": "host", "smp": 3,/' "bad.json:6: machine: unknown member \"smp\""
 bad 's/"memory-nodes": \[2, /"memory-nodes": [40, /' "memory node 40 is not defined"
 bad 's/"host": "0009:01:00.0"/"host": "0008:01:00.0"/' "passed through twice"

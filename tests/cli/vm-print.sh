@@ -36,13 +36,17 @@ expect_eq "$(grep -c -- '-object iommufd' <<<"$out")" 1 "one iommufd for all"
 
 # --gpu picks GPUs; overrides reach the SMMU properties; "--" passes on.
 run_qfork 0 vm --sysroot "$sysfs/grace-4gpu" --gpu 0018:01:00.0 \
-    --override smmu.ats=off --override smmu.oas=48 --override node.cpus=2 \
+    --override smmu.ats=off --override smmu.oas=44 --override node.cpus=2 \
     "${Q[@]}" -- -nographic -kernel /boot/Image
-expect_in "arm-smmuv3,id=smmuv3.0,primary-bus=pcie.1,accel=on,ats=off,oas=48"
-expect_in "vfio-pci,id=gpu0,host=0018:01:00.0,bus=rp0,iommufd=iommufd0"
-expect_not_in "0008:01:00.0" "unselected GPUs are left out"
+expect_in "arm-smmuv3,id=smmuv3.0,primary-bus=pcie.1,accel=on,ats=off,ril=off,ssidsize=20,oas=44,cmdqv=on"
+expect_in "vfio-pci-nohotplug,id=gpu0,host=0018:01:00.0,bus=rp0,iommufd=iommufd0,rombar=0"
+expect_not_in "host=0008:01:00.0" "unselected GPUs are left out"
 expect_in "-numa node,nodeid=0,cpus=0-1,memdev=mem0"
-expect_in "mem-path=/dev/egm5"
+# EGM goes by compute tray: one GPU of four gets RAM (on hugepages), and
+# a warning that says why
+expect_not_in "mem-path=/dev/egm5" "no EGM for one GPU of a tray"
+expect_in "warning: EGM left out: EGM is per compute tray: all 4 GPUs that use it go into one VM, and this one lacks 0008:01:00.0, 0009:01:00.0, 0019:01:00.0"
+expect_in "memory-backend-file,id=mem0,size=16G,mem-path=/dev/hugepages,prealloc=on"
 expect_eq "$(tail -n 2 <<<"$out")" "    -nographic \\
     -kernel /boot/Image" "arguments after -- come last"
 

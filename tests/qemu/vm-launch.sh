@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The VM `qfork vm` generates, launched for real under TCG (issue 8).
 #
-# For the 1-GPU, 4-GPU and shared-SMMU fixture hosts, `qfork vm --emulate`
+# For the 1-GPU, 4-GPU and shared-SMMU fixture hosts, the GH200 and the
+# GB200 tray (without and with EGM), `qfork vm --emulate`
 # gives the generated topology with pci-testdev standing in for each GPU
 # (no vfio here, so no iommufd and arm-smmuv3 accel=off):
 #   1. QEMU starts it under TCG (-S) and quits: every option and property
@@ -13,7 +14,11 @@
 #        pxb-pcie's request IDs (its bus and its root ports' buses) to its
 #        own SMMUv3 node;
 #      - SRAT: the GI affinity structures in command-line order, each with
-#        the GPU memory node and the BDF of its GPU stand-in.
+#        the GPU memory node and the BDF of its GPU stand-in;
+#      - SLIT: the host's distances as the description maps them (gh200,
+#        gb200: the fixtures with node*/distance).
+# The generated options (ras=on, -numa dist, prealloc=on, rombar=0 on
+# the stand-in, pref64-reserve) are all on these command lines.
 # acpi-egm-memory objects are kept when this QEMU has that object type
 # (the fork's EGM patch), else left out with egm=off (said in the log).
 # The GI order needs the fork's SAUCE patch (hw/acpi/pci.c, insertion
@@ -176,13 +181,30 @@ else:
         w = fmt(want[i]) if i < len(want) else "-"
         g = fmt(got[i]) if i < len(got) else "-"
         print("  %-3d want %-36s got %s%s" % (i, w, g, "" if w == g else "  <--"))
+
+# SLIT: the distances of the description, as the guest reads them.
+if "distances" in vm:
+    want = vm["distances"]
+    try:
+        slit = open(tables + "/SLIT.dat", "rb").read()
+    except OSError:
+        slit = None
+    if slit is None:
+        fail("the VM has distances but no SLIT")
+    else:
+        n = struct.unpack_from("<Q", slit, 36)[0]
+        got = [list(slit[44 + i * n:44 + (i + 1) * n]) for i in range(n)]
+        if got == want:
+            print("ok SLIT: %dx%d distances as described" % (n, n))
+        else:
+            fail("SLIT differs from the description's distances")
 sys.exit(1 if failed else 0)
 PY
 }
 
 failed=0
 echo "QEMU: $qemu"
-for host in grace-1gpu grace-2gpu-shared grace-4gpu; do
+for host in grace-1gpu grace-2gpu-shared grace-4gpu gh200 gb200 gb200-egm-rfc; do
     echo "== $host"
     json=$work/$host.json
     printed=$("$qfork" vm --sysroot "$top/tests/fixtures/sysfs/$host" \

@@ -88,10 +88,13 @@ static void test_unprepared_host(void)
                           "2022.11-6+deb12u2 (edk2 2022.11) breaks guest "
                           "NUMA"));
     g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_FAIL), ==, 4);
-    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_WARN), ==, 1);
+    /* 0019's EGM (its socket's) is in a tray no VM can have whole */
+    g_assert_nonnull(find(f, QF_FINDING_WARN, "egm", "lacks 0019:01:00.0 "
+                          "(on the host driver nvidia)"));
+    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_WARN), ==, 2);
     g_assert_nonnull(strstr(text, "FAIL  iommufd: /dev/iommu is missing"));
     g_assert_nonnull(strstr(text, "      fix: modprobe iommufd\n"));
-    g_assert_true(g_str_has_suffix(text, "4 problem(s), 1 warning(s)\n"));
+    g_assert_true(g_str_has_suffix(text, "4 problem(s), 2 warning(s)\n"));
 }
 
 /* AAVMF: missing, of unknown origin, or of a release that is fine. */
@@ -316,12 +319,81 @@ static void test_not_a_root(void)
     g_assert_error(err, QF_ERROR, QF_ERROR_NOT_FOUND);
 }
 
+/* Issue 13: EGM in the layouts that exist, and what would stop a VM. */
+static void test_egm_layouts(void)
+{
+    g_autoptr(GPtrArray) rfc = run_fixture("gb200-egm-rfc");
+    g_autoptr(GPtrArray) cls = run_fixture("gb200-egm-class");
+    char *root = fixture_copy("gb200-egm-rfc");
+    g_autofree char *dir = g_build_filename(
+        root, "sys/bus/pci/devices/0009:01:00.0/nvgrace_gpu_vfio_pci.egm.6/"
+        "egm/egm6", NULL);
+    g_autofree char *size = g_build_filename(dir, "egm_size", NULL);
+    g_autoptr(GPtrArray) bad = NULL;
+
+    dump(rfc);
+    g_assert_cmpuint(qf_doctor_count(rfc, QF_FINDING_FAIL), ==, 0);
+    g_assert_nonnull(find(rfc, QF_FINDING_OK, "egm 4", "400G, /dev/egm4; "
+                          "GPUs 0008:01:00.0 (its own device), 0009:01:00.0 "
+                          "(shared with its socket's first GPU: RFC "
+                          "layout)"));
+    g_assert_nonnull(find(cls, QF_FINDING_OK, "egm 5", "0019:01:00.0 "
+                          "(sys/class/egm gpu_devices)"));
+    /* two regions on one socket: what `qfork vm` leaves out, doctor fails */
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(size, "0x1000000000\n", -1, NULL));
+    bad = run(root);
+    dump(bad);
+    g_assert_nonnull(find(bad, QF_FINDING_FAIL, "egm", "different EGM "
+                          "regions (4 and 6)"));
+    fixture_copy_free(root);
+}
+
+/* A GPU the host keeps: a warning, and the tray's EGM is out of reach. */
+static void test_host_gpu(void)
+{
+    g_autoptr(GPtrArray) f = run_fixture("gb200-hostgpu");
+
+    dump(f);
+    g_assert_cmpuint(qf_doctor_count(f, QF_FINDING_FAIL), ==, 0);
+    g_assert_nonnull(find(f, QF_FINDING_WARN, "gpu 0019:01:00.0", "left on "
+                          "the host driver nvidia: its memory (186G) is "
+                          "onlined as host node 26"));
+    g_assert_nonnull(find(f, QF_FINDING_WARN, "egm", "lacks 0019:01:00.0 "
+                          "(on the host driver nvidia)"));
+    g_assert_nonnull(find(f, QF_FINDING_OK, "hugepages node 1", "32 free "
+                          "512M pages on /dev/hugepages"));
+}
+
+/* Hugepages must be reserved where the guest RAM goes: the GPUs' nodes. */
+static void test_node_hugepages(void)
+{
+    char *root = fixture_copy("gh200");
+    g_autofree char *free_path = g_build_filename(
+        root, "sys/devices/system/node/node0/hugepages/hugepages-524288kB/"
+        "free_hugepages", NULL);
+    g_autoptr(GPtrArray) ok = run(root);
+    g_autoptr(GPtrArray) few = NULL;
+
+    g_assert_nonnull(find(ok, QF_FINDING_OK, "hugepages node 0", "64 free "
+                          "512M pages"));
+    g_assert_true(g_file_set_contents(free_path, "8\n", -1, NULL));
+    few = run(root);
+    g_assert_nonnull(find(few, QF_FINDING_WARN, "hugepages node 0", "host "
+                          "node 0 has 8 free 512M pages (/dev/hugepages), too "
+                          "few for the guest node's 16G"));
+    fixture_copy_free(root);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/doctor/ready-host", test_ready_host);
     g_test_add_func("/doctor/unprepared-host", test_unprepared_host);
     g_test_add_func("/doctor/firmware", test_firmware);
+    g_test_add_func("/doctor/egm-layouts", test_egm_layouts);
+    g_test_add_func("/doctor/host-gpu", test_host_gpu);
+    g_test_add_func("/doctor/node-hugepages", test_node_hugepages);
     g_test_add_func("/doctor/no-gpu", test_no_gpu);
     g_test_add_func("/doctor/bad-numa", test_bad_numa);
     g_test_add_func("/doctor/no-kernel-config", test_no_kernel_config);

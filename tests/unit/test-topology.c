@@ -322,6 +322,103 @@ static void test_egm_size_missing(void)
     fixture_copy_free(root);
 }
 
+/* ---- issue 13: the hosts that exist ------------------------------------ */
+
+static const QfGpu *gpu_at(const QfTopology *topo, const char *bdf)
+{
+    const QfGpu *gpu = qf_topology_find_gpu(topo, bdf);
+
+    g_assert_nonnull(gpu);
+    return gpu;
+}
+
+/* The RFC layout: the EGM device only under the first GPU of a socket. */
+static void test_egm_rfc(void)
+{
+    g_autoptr(QfTopology) topo = read_fixture("gb200-egm-rfc");
+
+    dump_issues(topo);
+    g_assert_cmpuint(topo->issues->len, ==, 0);
+    g_assert_cmpint(gpu_at(topo, "0008:01:00.0")->egm_from, ==, QF_EGM_OWN);
+    g_assert_cmpint(gpu_at(topo, "0009:01:00.0")->egm_pxm, ==, 4);
+    g_assert_cmpint(gpu_at(topo, "0009:01:00.0")->egm_from, ==,
+                    QF_EGM_SOCKET);
+    g_assert_cmpuint(gpu_at(topo, "0009:01:00.0")->egm_size, ==, 400 * GIB);
+    g_assert_cmpint(gpu_at(topo, "0019:01:00.0")->egm_pxm, ==, 5);
+    g_assert_cmpuint(topo->egms->len, ==, 2);
+}
+
+/* sys/class/egm/egm<pxm>/gpu_devices, nothing under the GPUs. */
+static void test_egm_class(void)
+{
+    g_autoptr(QfTopology) topo = read_fixture("gb200-egm-class");
+    static const char *const bdfs[] = {
+        "0008:01:00.0", "0009:01:00.0", "0018:01:00.0", "0019:01:00.0",
+    };
+
+    dump_issues(topo);
+    g_assert_cmpuint(topo->issues->len, ==, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(bdfs); i++) {
+        const QfGpu *gpu = gpu_at(topo, bdfs[i]);
+        g_assert_cmpint(gpu->egm_pxm, ==, i < 2 ? 4 : 5);
+        g_assert_cmpint(gpu->egm_from, ==, QF_EGM_CLASS);
+        g_assert_cmpuint(gpu->egm_size, ==, 400 * GIB);
+    }
+    g_assert_true(qf_topology_find_egm(topo, 5)->listed);
+    g_assert_true(qf_topology_find_egm(topo, 5)->dev_node);
+}
+
+/* A GPU on the host driver keeps its 8 nodes; its memory node has memory. */
+static void test_host_gpu_nodes(void)
+{
+    g_autoptr(QfTopology) topo = read_fixture("gb200-hostgpu");
+    const QfGpu *host = gpu_at(topo, "0019:01:00.0");
+
+    dump_issues(topo);
+    g_assert_cmpuint(topo->issues->len, ==, 0);
+    g_assert_cmpuint(host->mem_nodes->len, ==, 8);
+    g_assert_cmpuint(node_at(host, 0), ==, 26);
+    g_assert_cmpuint(host->mem_size, ==, 195035136ULL * 1024);
+    g_assert_cmpuint(node_at(gpu_at(topo, "0008:01:00.0"), 0), ==, 2);
+    g_assert_cmpuint(node_at(gpu_at(topo, "0018:01:00.0"), 7), ==, 25);
+    g_assert_cmpuint(gpu_at(topo, "0008:01:00.0")->mem_size, ==, 0);
+}
+
+static void test_distances_hugepages(void)
+{
+    g_autoptr(QfTopology) topo = read_fixture("gb200");
+    const QfHugetlbfs *fs;
+
+    g_assert_cmpint(qf_topology_distance(topo, 0, 1), ==, 40);
+    g_assert_cmpint(qf_topology_distance(topo, 0, 2), ==, 80);
+    g_assert_cmpint(qf_topology_distance(topo, 0, 18), ==, 120);
+    g_assert_cmpint(qf_topology_distance(topo, 3, 2), ==, 20);
+    g_assert_cmpint(qf_topology_distance(topo, 33, 33), ==, 10);
+    g_assert_cmpint(qf_topology_distance(topo, 0, 34), ==, -1);
+    g_assert_cmpuint(qf_node_free_hugepages(qf_topology_find_node(topo, 1),
+                                            512ULL << 20), ==, 32);
+    g_assert_cmpuint(topo->hugetlbfs->len, ==, 1);
+    fs = g_ptr_array_index(topo->hugetlbfs, 0);
+    g_assert_cmpstr(fs->path, ==, "/dev/hugepages");
+    g_assert_cmpuint(fs->page_size, ==, 512ULL << 20);
+}
+
+/* A distance list that does not fit the nodes is an issue, and dropped. */
+static void test_bad_distance(void)
+{
+    char *root = fixture_copy("gh200");
+    g_autofree char *path = g_build_filename(
+        root, "sys/devices/system/node/node3/distance", NULL);
+    g_autoptr(QfTopology) topo = NULL;
+
+    g_assert_true(g_file_set_contents(path, "80 20 20\n", -1, NULL));
+    topo = read_root(root);
+    g_assert_true(has_issue(topo, "NUMA node 3", "3 entries for 9 nodes",
+                            NULL));
+    g_assert_cmpint(qf_topology_distance(topo, 3, 0), ==, -1);
+    fixture_copy_free(root);
+}
+
 static void test_not_a_root(void)
 {
     g_autoptr(GError) err = NULL;
@@ -385,6 +482,12 @@ int main(int argc, char **argv)
     g_test_add_func("/topology/no-smmu", test_no_smmu);
     g_test_add_func("/topology/cdev-node-missing", test_cdev_node_missing);
     g_test_add_func("/topology/egm-size-missing", test_egm_size_missing);
+    g_test_add_func("/topology/egm-rfc", test_egm_rfc);
+    g_test_add_func("/topology/egm-class", test_egm_class);
+    g_test_add_func("/topology/host-gpu-nodes", test_host_gpu_nodes);
+    g_test_add_func("/topology/distances-hugepages",
+                    test_distances_hugepages);
+    g_test_add_func("/topology/bad-distance", test_bad_distance);
     g_test_add_func("/topology/not-a-root", test_not_a_root);
     g_test_add_func("/topology/id-list", test_id_list);
     g_test_add_func("/topology/helpers", test_helpers);

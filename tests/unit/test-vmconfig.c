@@ -75,10 +75,12 @@ static void test_one_gpu_argv(void)
     g_auto(GStrv) want = NULL;
 
     g_strv_builder_add_many(b, "qemu-system-aarch64",
-        "-machine", "virt,accel=kvm,gic-version=3,highmem-mmio-size=512G",
+        "-machine", "virt,accel=kvm,gic-version=3,ras=on,"
+                    "highmem-mmio-size=1T",
         "-cpu", "host", "-smp", "8,sockets=1,cores=8,threads=1", "-m", "16G",
         "-object", "iommufd,id=iommufd0",
-        "-object", "memory-backend-ram,id=mem0,size=16G",
+        "-object", "memory-backend-file,id=mem0,size=16G,"
+                   "mem-path=/dev/hugepages,prealloc=on",
         "-numa", "node,nodeid=0,cpus=0-7,memdev=mem0", NULL);
     for (guint n = 1; n <= 8; n++) {
         g_autofree char *s = g_strdup_printf("node,nodeid=%u", n);
@@ -86,10 +88,12 @@ static void test_one_gpu_argv(void)
     }
     g_strv_builder_add_many(b,
         "-device", "pxb-pcie,id=pcie.1,bus_nr=16,bus=pcie.0,numa_node=0",
-        "-device", "arm-smmuv3,id=smmuv3.0,primary-bus=pcie.1,accel=on",
-        "-device", "pcie-root-port,id=rp0,bus=pcie.1,chassis=1,io-reserve=0",
-        "-device", "vfio-pci,id=gpu0,host=0009:01:00.0,bus=rp0,"
-                   "iommufd=iommufd0", NULL);
+        "-device", "arm-smmuv3,id=smmuv3.0,primary-bus=pcie.1,accel=on,"
+                   "ats=on,ril=off,ssidsize=20,oas=48,cmdqv=on",
+        "-device", "pcie-root-port,id=rp0,bus=pcie.1,chassis=1,io-reserve=0,"
+                   "pref64-reserve=512G",
+        "-device", "vfio-pci-nohotplug,id=gpu0,host=0009:01:00.0,bus=rp0,"
+                   "iommufd=iommufd0,rombar=0", NULL);
     for (guint n = 1; n <= 8; n++) {
         g_autofree char *s = g_strdup_printf(
             "acpi-generic-initiator,id=gi%u,pci-dev=gpu0,node=%u", n - 1, n);
@@ -115,9 +119,11 @@ static void test_four_gpus(void)
     g_assert_cmpuint(cfg->highmem_mmio_size, ==, 4096 * GIB);
     /* EGM: the socket nodes' memory is the EGM region, one object per GPU */
     g_assert_true(argv_has(cfg, NULL, "-object", "memory-backend-file,"
-                           "id=mem0,size=400G,mem-path=/dev/egm4,share=on"));
+                           "id=mem0,size=400G,mem-path=/dev/egm4,share=on,"
+                           "prealloc=on"));
     g_assert_true(argv_has(cfg, NULL, "-object", "memory-backend-file,"
-                           "id=mem1,size=400G,mem-path=/dev/egm5,share=on"));
+                           "id=mem1,size=400G,mem-path=/dev/egm5,share=on,"
+                           "prealloc=on"));
     g_assert_true(argv_has(cfg, NULL, "-m", "800G"));
     g_assert_true(argv_has(cfg, NULL, "-object", "acpi-egm-memory,id=egm0,"
                            "pci-dev=gpu0,node=0"));
@@ -126,9 +132,13 @@ static void test_four_gpus(void)
     /* one root complex per host SMMU, on the GPU's socket */
     g_assert_true(argv_has(cfg, NULL, "-device", "pxb-pcie,id=pcie.3,"
                            "bus_nr=48,bus=pcie.0,numa_node=1"));
-    g_assert_true(argv_has(cfg, NULL, "-device", "vfio-pci,id=gpu3,"
-                           "host=0019:01:00.0,bus=rp3,iommufd=iommufd0"));
-    g_assert_null(strstr(line, "ats="));
+    g_assert_true(argv_has(cfg, NULL, "-device", "vfio-pci-nohotplug,id=gpu3,"
+                           "host=0019:01:00.0,bus=rp3,iommufd=iommufd0,"
+                           "rombar=0"));
+    /* the SMMU options the references set, explicitly */
+    g_assert_true(argv_has(cfg, NULL, "-device", "arm-smmuv3,id=smmuv3.3,"
+                           "primary-bus=pcie.4,accel=on,ats=on,ril=off,"
+                           "ssidsize=20,oas=48,cmdqv=on"));
     g_assert_null(strstr(line, "iommu=smmuv3"));
     /* 8 GI objects per GPU, in node order, after all the devices */
     for (guint i = 1; argv[i]; i++) {
@@ -162,10 +172,13 @@ static void test_shared_smmu(void)
     smmu = g_ptr_array_index(cfg->smmus, 0);
     g_assert_cmpuint(smmu->gpus->len, ==, 2);
     g_assert_true(argv_has(cfg, NULL, "-device", "pcie-root-port,id=rp1,"
-                           "bus=pcie.1,chassis=2,io-reserve=0"));
-    g_assert_true(argv_has(cfg, NULL, "-device", "vfio-pci,id=gpu1,"
-                           "host=0009:02:00.0,bus=rp1,iommufd=iommufd0"));
-    g_assert_cmpuint(cfg->highmem_mmio_size, ==, 1024 * GIB);
+                           "bus=pcie.1,chassis=2,io-reserve=0,"
+                           "pref64-reserve=512G"));
+    g_assert_true(argv_has(cfg, NULL, "-device", "vfio-pci-nohotplug,id=gpu1,"
+                           "host=0009:02:00.0,bus=rp1,iommufd=iommufd0,"
+                           "rombar=0"));
+    /* two 512G floors and 1G, a power of two */
+    g_assert_cmpuint(cfg->highmem_mmio_size, ==, 2048 * GIB);
 }
 
 static void test_select_gpus(void)
@@ -184,8 +197,9 @@ static void test_select_gpus(void)
     g_assert_no_error(err);
     g_assert_cmpuint(cfg->nodes->len, ==, 2 + 16);
     /* in PCI address order whatever the order asked */
-    g_assert_true(argv_has(cfg, NULL, "-device", "vfio-pci,id=gpu0,"
-                           "host=0008:01:00.0,bus=rp0,iommufd=iommufd0"));
+    g_assert_true(argv_has(cfg, NULL, "-device", "vfio-pci-nohotplug,id=gpu0,"
+                           "host=0008:01:00.0,bus=rp0,iommufd=iommufd0,"
+                           "rombar=0"));
     g_assert_cmpuint(cfg->highmem_mmio_size, ==, 2048 * GIB);
     /* the GPU left on the host driver does not matter when not asked for */
     partial = build("broken-unbound", good, &err);
@@ -291,11 +305,11 @@ static void test_json_errors(void)
     json_edit_fails("\"type\": \"virt\"", "\"type\": \"sbsa-ref\"",
                     "only virt is supported");
     json_edit_fails("\"gic-version\": 3", "\"gic-version\": 2", "GICv3");
-    json_edit_fails("\"highmem-mmio-size\": \"512G\"",
+    json_edit_fails("\"highmem-mmio-size\": \"1T\"",
                     "\"highmem-mmio-size\": \"768G\"", "power of two");
-    json_edit_fails("\"highmem-mmio-size\": \"512G\"",
+    json_edit_fails("\"highmem-mmio-size\": \"1T\"",
                     "\"highmem-mmio-size\": \"256G\"", "at least 512G");
-    json_edit_fails("\"highmem-mmio-size\": \"512G\"",
+    json_edit_fails("\"highmem-mmio-size\": \"1T\"",
                     "\"highmem-mmio-size\": \"lots\"", "is not a size");
     json_edit_fails("\"memory\": \"16G\"", "\"memory\": \"16Q\"",
                     "nodes[0]: \"memory\": '16Q' is not a size");
@@ -325,11 +339,11 @@ static void test_json_errors(void)
                     "'0gpu' is not a valid QEMU id");
     json_edit_fails("\"host\": \"0009:01:00.0\"", "\"host\": \"9:1:0.0\"",
                     "not a PCI address");
-    json_edit_fails("\"oas\": \"auto\"", "\"oas\": \"52\"",
+    json_edit_fails("\"oas\": \"48\"", "\"oas\": \"52\"",
                     "implements auto, 44 and 48");
-    json_edit_fails("\"ats\": \"auto\"", "\"ats\": \"yes\"",
+    json_edit_fails("\"ats\": \"on\"", "\"ats\": \"yes\"",
                     "ats, ril and cmdqv take on, off or auto");
-    json_edit_fails("\"ssidsize\": \"auto\"", "\"ssidsize\": \"21\"",
+    json_edit_fails("\"ssidsize\": \"20\"", "\"ssidsize\": \"21\"",
                     "ssidsize '21'");
     json_edit_fails("\"bus\": \"pcie.1\"", "\"bus\": \"pcie.0\"",
                     "id 'pcie.0' is already used");
@@ -395,22 +409,22 @@ static void test_overrides(void)
 {
     g_autoptr(QfVmConfig) cfg = build_ok("grace-4gpu");
     static const char *const ov[] = {
-        "smmu.ats=off", "smmu1.ril=off", "smmu.oas=48", "smmu.ssidsize=20",
-        "smmu3.cmdqv=on", "node.cpus=4", NULL,
+        "smmu.ats=off", "smmu1.ril=on", "smmu.oas=44", "smmu.ssidsize=auto",
+        "smmu3.cmdqv=off", "node.cpus=4", NULL,
     };
     g_autoptr(GError) err = NULL;
 
     g_assert_true(qf_vmconfig_apply_overrides(cfg, ov, &err));
     g_assert_no_error(err);
     g_assert_true(argv_has(cfg, NULL, "-device", "arm-smmuv3,id=smmuv3.0,"
-                           "primary-bus=pcie.1,accel=on,ats=off,"
-                           "ssidsize=20,oas=48"));
+                           "primary-bus=pcie.1,accel=on,ats=off,ril=off,"
+                           "oas=44,cmdqv=on"));
     g_assert_true(argv_has(cfg, NULL, "-device", "arm-smmuv3,id=smmuv3.1,"
-                           "primary-bus=pcie.2,accel=on,ats=off,ril=off,"
-                           "ssidsize=20,oas=48"));
+                           "primary-bus=pcie.2,accel=on,ats=off,ril=on,"
+                           "oas=44,cmdqv=on"));
     g_assert_true(argv_has(cfg, NULL, "-device", "arm-smmuv3,id=smmuv3.3,"
-                           "primary-bus=pcie.4,accel=on,ats=off,"
-                           "ssidsize=20,oas=48,cmdqv=on"));
+                           "primary-bus=pcie.4,accel=on,ats=off,ril=off,"
+                           "oas=44,cmdqv=off"));
     g_assert_true(argv_has(cfg, NULL, "-smp",
                            "8,sockets=2,cores=4,threads=1"));
     g_assert_true(argv_has(cfg, NULL, "-numa",
@@ -469,6 +483,258 @@ static void test_override_errors(void)
     override_fails("=on", "expected key=value");
 }
 
+/* ---- issue 13: the hosts that exist ------------------------------------ */
+
+static QfVmConfig *build_gpus_ok(const char *name, const char *const *gpus)
+{
+    g_autoptr(GError) err = NULL;
+    QfVmConfig *cfg = build(name, gpus, &err);
+
+    g_assert_no_error(err);
+    g_assert_nonnull(cfg);
+    return cfg;
+}
+
+static gboolean has_warning(const QfVmConfig *cfg, const char *text)
+{
+    for (guint i = 0; i < cfg->warnings->len; i++) {
+        if (strstr(g_ptr_array_index(cfg->warnings, i), text)) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static guint count_opts(const QfVmConfig *cfg, const char *opt,
+                        const char *prefix)
+{
+    g_auto(GStrv) argv = qf_vmconfig_argv(cfg, NULL);
+    guint n = 0;
+
+    for (guint i = 1; argv[i] && argv[i + 1]; i++) {
+        n += !strcmp(argv[i], opt) && g_str_has_prefix(argv[i + 1], prefix);
+    }
+    return n;
+}
+
+/* Defect 1: EGM only under the first GPU of each socket (the RFC). */
+static void test_egm_rfc_layout(void)
+{
+    g_autoptr(QfVmConfig) cfg = build_ok("gb200-egm-rfc");
+    static const char *const off[] = { "egm=off", NULL };
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(argv_has(cfg, NULL, "-object", "memory-backend-file,"
+                           "id=mem0,size=400G,mem-path=/dev/egm4,share=on,"
+                           "prealloc=on"));
+    g_assert_true(argv_has(cfg, NULL, "-object", "memory-backend-file,"
+                           "id=mem1,size=400G,mem-path=/dev/egm5,share=on,"
+                           "prealloc=on"));
+    g_assert_true(argv_has(cfg, NULL, "-object", "acpi-egm-memory,id=egm1,"
+                           "pci-dev=gpu1,node=0"));
+    g_assert_true(argv_has(cfg, NULL, "-object", "acpi-egm-memory,id=egm3,"
+                           "pci-dev=gpu3,node=1"));
+    g_assert_cmpuint(cfg->warnings->len, ==, 0);
+    g_assert_true(qf_vmconfig_apply_overrides(cfg, off, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(count_opts(cfg, "-object", "acpi-egm-memory"), ==, 0);
+}
+
+/* Defect 2: EGM as sys/class/egm/egm<pxm> with gpu_devices only. */
+static void test_egm_class_layout(void)
+{
+    g_autoptr(QfVmConfig) cfg = build_ok("gb200-egm-class");
+
+    g_assert_true(argv_has(cfg, NULL, "-object", "memory-backend-file,"
+                           "id=mem0,size=400G,mem-path=/dev/egm4,share=on,"
+                           "prealloc=on"));
+    g_assert_cmpuint(count_opts(cfg, "-object", "acpi-egm-memory"), ==, 4);
+    g_assert_cmpuint(cfg->warnings->len, ==, 0);
+}
+
+/* Defect 3: EGM goes by compute tray; a part of one gets RAM, and why. */
+static void test_egm_tray(void)
+{
+    static const char *const one[] = { "0018:01:00.0", NULL };
+    static const char *const off[] = { "egm=off", NULL };
+    g_autoptr(QfVmConfig) cfg = build_gpus_ok("grace-4gpu", one);
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpuint(count_opts(cfg, "-object", "acpi-egm-memory"), ==, 0);
+    g_assert_cmpuint(count_opts(cfg, "-object", "memory-backend-file,id=mem0,"
+                                "size=16G,mem-path=/dev/hugepages"), ==, 1);
+    g_assert_true(has_warning(cfg, "EGM left out: EGM is per compute tray: "
+                              "all 4 GPUs that use it go into one VM, and "
+                              "this one lacks 0008:01:00.0, 0009:01:00.0, "
+                              "0019:01:00.0"));
+    /* asked for: no warning */
+    g_assert_true(qf_vmconfig_apply_overrides(cfg, off, &err));
+    g_assert_false(has_warning(cfg, "EGM"));
+}
+
+/* An inconsistent socket: EGM left out saying so, not a refusal. */
+static void test_egm_conflict(void)
+{
+    char *root = fixture_copy("gb200-egm-rfc");
+    g_autofree char *dir = g_build_filename(
+        root, "sys/bus/pci/devices/0009:01:00.0/nvgrace_gpu_vfio_pci.egm.6/"
+        "egm/egm6", NULL);
+    g_autofree char *size = g_build_filename(dir, "egm_size", NULL);
+    g_autoptr(QfTopology) topo = NULL;
+    g_autoptr(QfVmConfig) cfg = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(size, "0x1000000000\n", -1, NULL));
+    topo = qf_topology_read(root, &err);
+    g_assert_no_error(err);
+    cfg = qf_vmconfig_from_topology(topo, NULL, &err);
+    g_assert_no_error(err);
+    g_assert_true(has_warning(cfg, "GPUs 0008:01:00.0 and 0009:01:00.0 on "
+                              "host node 0 use different EGM regions (4 "
+                              "and 6)"));
+    g_assert_cmpuint(count_opts(cfg, "-object", "acpi-egm-memory"), ==, 0);
+    fixture_copy_free(root);
+}
+
+/* Defect 4: one GPU on the host driver, its memory node onlined. */
+static void test_host_gpu_subset(void)
+{
+    static const char *const one[] = { "0008:01:00.0", NULL };
+    static const char *const host[] = { "0019:01:00.0", NULL };
+    g_autoptr(QfVmConfig) cfg = build_gpus_ok("gb200-hostgpu", one);
+
+    g_assert_cmpuint(cfg->nodes->len, ==, 1 + 8);
+    g_assert_true(argv_has(cfg, NULL, "-device", "vfio-pci-nohotplug,"
+                           "id=gpu0,host=0008:01:00.0,bus=rp0,"
+                           "iommufd=iommufd0,rombar=0"));
+    build_fails("gb200-hostgpu", host, "GPU 0019:01:00.0 is bound to nvidia");
+}
+
+/* Defect 5: the MMIO window from the GPU memory, not the physical BARs. */
+static void test_mmio_window(void)
+{
+    static const char *const two[] = { "0008:01:00.0", "0018:01:00.0",
+                                       NULL };
+    g_autoptr(QfVmConfig) gh = build_ok("gh200");
+    g_autoptr(QfVmConfig) gb = build_ok("gb200");
+    g_autoptr(QfVmConfig) host = build_gpus_ok("gb200-hostgpu", two);
+    g_autofree char *json = qf_vmconfig_to_json(gh);
+
+    g_assert_cmpuint(gh->highmem_mmio_size, ==, 1024 * GIB);
+    g_assert_nonnull(strstr(gh->highmem_mmio_from, "1 GPU(s) x 512G (GPU "
+                            "memory not shown while on vfio, 64-bit BARs "
+                            "160M, the 512G floor) + 1G"));
+    g_assert_nonnull(strstr(json, "\"highmem-mmio-size-from\": \"1 GPU(s)"));
+    g_assert_cmpuint(gb->highmem_mmio_size, ==, 4096 * GIB);
+    g_assert_true(argv_has(gb, NULL, "-device", "pcie-root-port,id=rp3,"
+                           "bus=pcie.4,chassis=4,io-reserve=0,"
+                           "pref64-reserve=512G"));
+    /* the same model's memory, as the host shows it on the GPU it kept */
+    g_assert_nonnull(strstr(host->highmem_mmio_from, "GPU memory 186G on "
+                            "host node 26 of 0019:01:00.0"));
+    g_assert_cmpuint(host->highmem_mmio_size, ==, 2048 * GIB);
+}
+
+/* The host's distances on the guest's nodes; GI nodes take the GPU's. */
+static void test_distances(void)
+{
+    g_autoptr(QfVmConfig) gh = build_ok("gh200");
+    g_autoptr(QfVmConfig) gb = build_ok("gb200");
+    static const char *const off[] = { "distances=off", NULL };
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(argv_has(gh, NULL, "-numa", "dist,src=0,dst=1,val=80"));
+    g_assert_true(argv_has(gh, NULL, "-numa", "dist,src=7,dst=8,val=20"));
+    g_assert_cmpuint(count_opts(gh, "-numa", "dist,"), ==, 9 * 8 / 2);
+    /* guest 2-9: GPU 0 (host 2-9), 10-17: GPU 1, 18-25: GPU 2 (socket 1) */
+    g_assert_true(argv_has(gb, NULL, "-numa", "dist,src=0,dst=1,val=40"));
+    g_assert_true(argv_has(gb, NULL, "-numa", "dist,src=0,dst=9,val=80"));
+    g_assert_true(argv_has(gb, NULL, "-numa", "dist,src=1,dst=9,val=120"));
+    g_assert_true(argv_has(gb, NULL, "-numa", "dist,src=2,dst=9,val=20"));
+    g_assert_true(argv_has(gb, NULL, "-numa", "dist,src=9,dst=10,val=80"));
+    g_assert_true(argv_has(gb, NULL, "-numa", "dist,src=9,dst=25,val=120"));
+    g_assert_cmpuint(count_opts(gb, "-numa", "dist,"), ==, 34 * 33 / 2);
+    g_assert_true(qf_vmconfig_apply_overrides(gb, off, &err));
+    g_assert_cmpuint(count_opts(gb, "-numa", "dist,"), ==, 0);
+}
+
+/* Guest RAM on the node's hugepages; too few of them: RAM, and why. */
+static void test_hugepages(void)
+{
+    g_autoptr(QfVmConfig) gh = build_ok("gh200");
+    static const char *const ov[] = { "hugepages=off", "prealloc=off",
+                                      NULL };
+    char *root = fixture_copy("gh200");
+    g_autofree char *free_path = g_build_filename(
+        root, "sys/devices/system/node/node0/hugepages/hugepages-524288kB/"
+        "free_hugepages", NULL);
+    g_autoptr(QfTopology) topo = NULL;
+    g_autoptr(QfVmConfig) few = NULL;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(argv_has(gh, NULL, "-object", "memory-backend-file,id=mem0,"
+                           "size=16G,mem-path=/dev/hugepages,prealloc=on"));
+    g_assert_true(qf_vmconfig_apply_overrides(gh, ov, &err));
+    g_assert_true(argv_has(gh, NULL, "-object",
+                           "memory-backend-ram,id=mem0,size=16G"));
+
+    g_assert_true(g_file_set_contents(free_path, "8\n", -1, NULL));
+    topo = qf_topology_read(root, &err);
+    few = qf_vmconfig_from_topology(topo, NULL, &err);
+    g_assert_no_error(err);
+    g_assert_true(argv_has(few, NULL, "-object",
+                           "memory-backend-ram,id=mem0,size=16G"));
+    g_assert_true(has_warning(few, "hugepages: host node 0 has 8 free 512M "
+                              "pages (/dev/hugepages), too few for the guest "
+                              "node's 16G"));
+    fixture_copy_free(root);
+}
+
+/* The new options, overridden, and refused when wrong. */
+static void test_device_overrides(void)
+{
+    g_autoptr(QfVmConfig) cfg = build_ok("gh200");
+    static const char *const ov[] = {
+        "gpu.device=vfio-pci", "gpu.rombar=auto", "gpu.pref64-reserve=0",
+        "machine.ras=off", "hugepages=/mnt/huge1G", NULL,
+    };
+    g_autoptr(GError) err = NULL;
+    g_autofree char *line = NULL;
+
+    g_assert_true(qf_vmconfig_apply_overrides(cfg, ov, &err));
+    g_assert_no_error(err);
+    g_assert_true(argv_has(cfg, NULL, "-device", "vfio-pci,id=gpu0,"
+                           "host=0009:01:00.0,bus=rp0,iommufd=iommufd0"));
+    g_assert_true(argv_has(cfg, NULL, "-device", "pcie-root-port,id=rp0,"
+                           "bus=pcie.1,chassis=1,io-reserve=0"));
+    g_assert_true(argv_has(cfg, NULL, "-object", "memory-backend-file,id=mem0,"
+                           "size=16G,mem-path=/mnt/huge1G,prealloc=on"));
+    line = joined_argv(cfg, NULL);
+    g_assert_nonnull(strstr(line, "virt,accel=kvm,gic-version=3,ras=off,"));
+    override_fails("gpu.device=virtio-gpu", "takes vfio-pci or "
+                   "vfio-pci-nohotplug");
+    override_fails("gpu.rombar=2", "takes 0, 1 or auto");
+    override_fails("gpu.bar=1", "unknown GPU property 'bar'");
+    override_fails("hugepages=dev/hugepages", "absolute path");
+    override_fails("hugepages=/a,b", "no commas");
+    override_fails("prealloc=maybe", "takes on, off or auto");
+    override_fails("machine.ras=1", "takes on, off or auto");
+    override_fails("distances=on", "only distances=off");
+}
+
+static void test_json_new_members(void)
+{
+    json_edit_fails("\"device\": \"vfio-pci-nohotplug\"",
+                    "\"device\": \"vfio-platform\"",
+                    "device 'vfio-platform' is not vfio-pci");
+    json_edit_fails("\"rombar\": 0", "\"rombar\": 2", "\"rombar\": 2 is not "
+                    "in 0..1");
+    json_edit_fails("\"ras\": \"on\"", "\"ras\": \"yes\"", "machine.ras");
+    json_edit_fails("\"memory-prealloc\": \"on\"",
+                    "\"memory-prealloc\": \"always\"", "memory-prealloc");
+}
+
 static void test_emulate(void)
 {
     g_autoptr(QfVmConfig) cfg = build_ok("grace-4gpu");
@@ -476,25 +742,28 @@ static void test_emulate(void)
     g_autofree char *line = joined_argv(cfg, &o);
 
     g_assert_true(g_str_has_prefix(line, "/opt/qemu -machine virt,"
-                                   "gic-version=3,highmem-mmio-size=4T "
+                                   "gic-version=3,ras=on,"
+                                   "highmem-mmio-size=4T "
                                    "-accel tcg -cpu max"));
     g_assert_null(strstr(line, "iommufd"));
     g_assert_null(strstr(line, "vfio-pci"));
     g_assert_null(strstr(line, "/dev/egm"));
     g_assert_null(strstr(line, "accel=on"));
+    /* accel=off refuses ats=on, ril=off, ssidsize>0, oas=48, cmdqv=on */
     g_assert_true(argv_has(cfg, &o, "-device", "arm-smmuv3,id=smmuv3.0,"
                            "primary-bus=pcie.1,accel=off"));
     g_assert_true(argv_has(cfg, &o, "-device",
-                           "pci-testdev,id=gpu2,bus=rp2"));
+                           "pci-testdev,id=gpu2,bus=rp2,rombar=0"));
     g_assert_true(argv_has(cfg, &o, "-object", "acpi-egm-memory,id=egm2,"
                            "pci-dev=gpu2,node=1"));
     o.emulate_memory = 256ULL << 20;
     g_assert_true(argv_has(cfg, &o, "-object",
-                           "memory-backend-ram,id=mem1,size=256M"));
+                           "memory-backend-ram,id=mem1,size=256M,"
+                           "prealloc=on"));
     g_assert_true(argv_has(cfg, &o, "-m", "512M"));
     o.emulate_device = "virtio-rng-pci";
     g_assert_true(argv_has(cfg, &o, "-device",
-                           "virtio-rng-pci,id=gpu0,bus=rp0"));
+                           "virtio-rng-pci,id=gpu0,bus=rp0,rombar=0"));
 }
 
 static void test_sizes(void)
@@ -558,6 +827,16 @@ int main(int argc, char **argv)
     g_test_add_func("/vmconfig/override-egm-off", test_override_egm_off);
     g_test_add_func("/vmconfig/override-errors", test_override_errors);
     g_test_add_func("/vmconfig/emulate", test_emulate);
+    g_test_add_func("/vmconfig/egm-rfc-layout", test_egm_rfc_layout);
+    g_test_add_func("/vmconfig/egm-class-layout", test_egm_class_layout);
+    g_test_add_func("/vmconfig/egm-tray", test_egm_tray);
+    g_test_add_func("/vmconfig/egm-conflict", test_egm_conflict);
+    g_test_add_func("/vmconfig/host-gpu-subset", test_host_gpu_subset);
+    g_test_add_func("/vmconfig/mmio-window", test_mmio_window);
+    g_test_add_func("/vmconfig/distances", test_distances);
+    g_test_add_func("/vmconfig/hugepages", test_hugepages);
+    g_test_add_func("/vmconfig/device-overrides", test_device_overrides);
+    g_test_add_func("/vmconfig/json-new-members", test_json_new_members);
     g_test_add_func("/vmconfig/sizes", test_sizes);
     g_test_add_func("/vmconfig/shell", test_shell);
     return g_test_run();

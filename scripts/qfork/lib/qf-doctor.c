@@ -383,10 +383,37 @@ static gboolean check_gpu_binding(Doctor *d, const QfGpu *gpu,
     return TRUE;
 }
 
+/*
+ * A GPU on a non-vfio driver whose memory is onlined is one the host
+ * keeps for itself: a warning (no VM gets it, nor, by tray, EGM), not a
+ * failure; `qfork vm --gpu` takes the others.
+ */
+static gboolean left_on_host(Doctor *d, const QfGpu *gpu, const char *check)
+{
+    g_autofree char *size = NULL;
+    g_autofree char *fix = NULL;
+
+    if (qf_driver_is_vfio(gpu->driver) || !gpu->driver || !gpu->mem_size) {
+        return FALSE;
+    }
+    size = qf_format_size(gpu->mem_size);
+    fix = bind_fix(gpu->bdf, gpu->driver);
+    add(d, QF_FINDING_WARN, check, fix,
+        "left on the host driver %s: its memory (%s) is onlined as host "
+        "node %u; no VM can have it", gpu->driver, size,
+        g_array_index(gpu->mem_nodes, guint, 0));
+    return TRUE;
+}
+
 static void check_gpu(Doctor *d, const QfGpu *gpu)
 {
     g_autofree char *check = g_strdup_printf("gpu %s", gpu->bdf);
-    gboolean ok = check_gpu_binding(d, gpu, check);
+    gboolean ok;
+
+    if (left_on_host(d, gpu, check)) {
+        return;
+    }
+    ok = check_gpu_binding(d, gpu, check);
 
     if (!gpu->smmu) {
         add(d, QF_FINDING_FAIL, check,
@@ -400,6 +427,134 @@ static void check_gpu(Doctor *d, const QfGpu *gpu)
         add(d, QF_FINDING_OK, check, NULL, "%s, /dev/vfio/devices/%s, %s, "
             "IOMMU group %d%s", gpu->driver, gpu->vfio_cdev, gpu->smmu,
             gpu->iommu_group, gpu->egm_pxm >= 0 ? ", EGM" : "");
+    }
+}
+
+static const char *egm_layout(const QfGpu *gpu)
+{
+    switch (gpu->egm_from) {
+    case QF_EGM_OWN:
+        return "its own device";
+    case QF_EGM_SOCKET:
+        return "shared with its socket's first GPU: RFC layout";
+    case QF_EGM_CLASS:
+        return "sys/class/egm gpu_devices";
+    default:
+        return "none";
+    }
+}
+
+/* One finding per region: its size, device and GPUs; then the tray. */
+static void check_egm(Doctor *d)
+{
+    g_autoptr(GPtrArray) vfio = g_ptr_array_new();
+    g_autofree char *why = NULL;
+    QfVmEgm verdict;
+
+    for (guint i = 0; i < d->topo->gpus->len; i++) {
+        const QfGpu *gpu = g_ptr_array_index(d->topo->gpus, i);
+        if (qf_driver_is_vfio(gpu->driver)) {
+            g_ptr_array_add(vfio, (gpointer)gpu);
+        }
+    }
+    for (guint e = 0; e < d->topo->egms->len; e++) {
+        const QfEgm *egm = g_ptr_array_index(d->topo->egms, e);
+        g_autoptr(GString) gpus = g_string_new(NULL);
+        g_autofree char *size = qf_format_size(egm->size);
+        g_autofree char *check = g_strdup_printf("egm %u", egm->pxm);
+
+        for (guint i = 0; i < d->topo->gpus->len; i++) {
+            const QfGpu *gpu = g_ptr_array_index(d->topo->gpus, i);
+            if (gpu->egm_pxm == (int)egm->pxm) {
+                g_string_append_printf(gpus, "%s%s (%s)",
+                                       gpus->len ? ", " : "", gpu->bdf,
+                                       egm_layout(gpu));
+            }
+        }
+        if (!egm->dev_node || !egm->size) {
+            add(d, QF_FINDING_FAIL, check, "modprobe nvgrace_egm",
+                "/dev/egm%u %s, egm_size %s", egm->pxm,
+                egm->dev_node ? "present" : "missing", size);
+        } else {
+            add(d, QF_FINDING_OK, check, NULL, "%s, /dev/egm%u; GPUs %s",
+                size, egm->pxm, gpus->len ? gpus->str : "none");
+        }
+    }
+    verdict = qf_vm_egm_check(d->topo, vfio, &why);
+    if (verdict == QF_VM_EGM_BROKEN) {
+        add(d, QF_FINDING_FAIL, "egm",
+            "check the firmware's EGM settings and the nvgrace-gpu / "
+            "nvgrace_egm driver versions; `qfork vm` leaves EGM out",
+            "%s", why);
+    } else if (verdict == QF_VM_EGM_PARTIAL) {
+        add(d, QF_FINDING_WARN, "egm",
+            "give every GPU of the tray to vfio to use EGM", "%s", why);
+    }
+}
+
+/*
+ * Where guest RAM goes: each host node with GPUs for VMs, unless its
+ * memory is EGM, needs hugepages reserved on that node, of a size that
+ * is mounted, for a guest node of the default size.
+ */
+static void check_node_hugepages(Doctor *d)
+{
+    g_autoptr(GPtrArray) vfio = g_ptr_array_new();
+    g_autofree char *why = NULL;
+    g_autofree char *want = qf_format_size(QF_VM_DEFAULT_NODE_MEMORY);
+    guint64 reserved = 0;
+
+    for (guint i = 0; i < d->topo->gpus->len; i++) {
+        const QfGpu *gpu = g_ptr_array_index(d->topo->gpus, i);
+        if (qf_driver_is_vfio(gpu->driver)) {
+            g_ptr_array_add(vfio, (gpointer)gpu);
+        }
+    }
+    if (qf_vm_egm_check(d->topo, vfio, &why) == QF_VM_EGM_OK) {
+        return;                 /* guest RAM is EGM */
+    }
+    for (guint i = 0; i < d->topo->hugepages->len; i++) {
+        reserved += g_array_index(d->topo->hugepages, QfHugepages, i).total;
+    }
+    if (!reserved) {
+        return;                 /* check_hugepages() said it */
+    }
+    for (guint i = 0; i < d->topo->nodes->len; i++) {
+        const QfNumaNode *node = g_ptr_array_index(d->topo->nodes, i);
+        g_autofree char *check = g_strdup_printf("hugepages node %u",
+                                                 node->id);
+        g_autofree char *short_of = NULL;
+        g_autofree char *fix = NULL;
+        const QfHugetlbfs *fs;
+        gboolean used = FALSE;
+
+        for (guint g = 0; g < vfio->len; g++) {
+            used = used || ((QfGpu *)g_ptr_array_index(vfio, g))->numa_node ==
+                               (int)node->id;
+        }
+        if (!used || !node->ncpus) {
+            continue;
+        }
+        fs = qf_vm_hugepages_for(d->topo, node, QF_VM_DEFAULT_NODE_MEMORY,
+                                 &short_of);
+        if (fs) {
+            g_autofree char *ps = qf_format_size(fs->page_size);
+            add(d, QF_FINDING_OK, check, NULL, "%" G_GUINT64_FORMAT " free %s "
+                "pages on %s: guest RAM for this socket is hugepage-backed",
+                qf_node_free_hugepages(node, fs->page_size), ps, fs->path);
+            continue;
+        }
+        fix = g_strdup_printf(
+            "echo N > /sys/devices/system/node/node%u/hugepages/"
+            "hugepages-<size>kB/nr_hugepages, and mount hugetlbfs with that "
+            "pagesize (e.g. /dev/hugepages)", node->id);
+        add(d, QF_FINDING_WARN, check, fix, "%s: the guest RAM of this "
+            "socket's GPUs (%s by default) will not be on hugepages",
+            short_of ? short_of : d->topo->hugetlbfs->len
+                                      ? "no free hugepages of a mounted size "
+                                        "reserved on this node"
+                                      : "no hugetlbfs mounted",
+            want);
     }
 }
 
@@ -436,7 +591,9 @@ GPtrArray *qf_doctor_run(const char *root, GError **error)
     check_smmu(&d);
     check_gpus(&d);
     check_numa(&d);
+    check_egm(&d);
     check_hugepages(&d);
+    check_node_hugepages(&d);
     check_firmware(&d);
     if (d.kconfig) {
         g_hash_table_unref(d.kconfig);

@@ -187,7 +187,68 @@ guint64 qf_gpu_bar_space(const QfGpu *gpu)
 static void free_node(QfNumaNode *node)
 {
     g_free(node->cpulist);
+    g_array_unref(node->distance);
+    g_array_unref(node->hugepages);
     g_free(node);
+}
+
+static gint compare_hugepages(gconstpointer a, gconstpointer b)
+{
+    guint64 x = ((const QfHugepages *)a)->page_size;
+    guint64 y = ((const QfHugepages *)b)->page_size;
+
+    return x < y ? -1 : x > y;
+}
+
+/* hugepages-<size>kB/{nr,free}_hugepages below @dir, by page size. */
+static void read_hugepage_dir(const char *dir, GArray *out)
+{
+    g_autoptr(GPtrArray) names = list_dir(dir, "hugepages-");
+
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        g_autofree char *hdir = g_build_filename(dir, name, NULL);
+        QfHugepages hp = { 0 };
+        char *end;
+        guint64 kib = g_ascii_strtoull(name + strlen("hugepages-"), &end, 10);
+
+        if (strcmp(end, "kB") != 0 || kib == 0) {
+            continue;
+        }
+        hp.page_size = kib * 1024;
+        read_attr_u64(hdir, "nr_hugepages", 10, &hp.total);
+        read_attr_u64(hdir, "free_hugepages", 10, &hp.free);
+        g_array_append_val(out, hp);
+    }
+    g_array_sort(out, compare_hugepages);
+}
+
+/* node<N>/distance: one number per online node, in id order. */
+static void read_distance(QfTopology *topo, QfNumaNode *node,
+                          const char *dir)
+{
+    g_autofree char *text = read_attr(dir, "distance");
+    g_auto(GStrv) words = NULL;
+
+    if (!text) {
+        return;
+    }
+    words = g_strsplit_set(text, " \t\n", -1);
+    for (guint i = 0; words[i]; i++) {
+        guint64 v;
+        guint d;
+        if (!*words[i]) {
+            continue;
+        }
+        if (!g_ascii_string_to_unsigned(words[i], 10, 0, 255, &v, NULL)) {
+            add_issue(topo, "NUMA node %u: distance '%s' is not a list of "
+                      "numbers 0..255", node->id, text);
+            g_array_set_size(node->distance, 0);
+            return;
+        }
+        d = (guint)v;
+        g_array_append_val(node->distance, d);
+    }
 }
 
 static gboolean parse_meminfo_total(const char *text, guint64 *bytes)
@@ -221,8 +282,13 @@ static QfNumaNode *read_node(QfTopology *topo, const char *nodes_dir,
     g_autoptr(GError) err = NULL;
     g_autoptr(GArray) cpus = NULL;
     QfNumaNode *node = g_new0(QfNumaNode, 1);
+    g_autofree char *hp_dir = g_build_filename(dir, "hugepages", NULL);
 
     node->id = id;
+    node->distance = g_array_new(FALSE, FALSE, sizeof(guint));
+    node->hugepages = g_array_new(FALSE, FALSE, sizeof(QfHugepages));
+    read_distance(topo, node, dir);
+    read_hugepage_dir(hp_dir, node->hugepages);
     node->cpulist = read_attr(dir, "cpulist");
     if (!node->cpulist) {
         node->cpulist = g_strdup("");
@@ -332,11 +398,34 @@ static void check_node_list(QfTopology *topo, const NodeList *list)
     }
 }
 
+/* Each node's distance list has one entry per node, 10 for itself. */
+static void check_distances(QfTopology *topo)
+{
+    for (guint i = 0; i < topo->nodes->len; i++) {
+        QfNumaNode *node = g_ptr_array_index(topo->nodes, i);
+        guint n = node->distance->len;
+
+        if (n == 0) {
+            continue;
+        }
+        if (n != topo->nodes->len) {
+            add_issue(topo, "NUMA node %u: distance has %u entries for %u "
+                      "nodes", node->id, n, topo->nodes->len);
+            g_array_set_size(node->distance, 0);
+        } else if (g_array_index(node->distance, guint, i) != 10) {
+            add_issue(topo, "NUMA node %u: distance to itself is %u, not 10",
+                      node->id, g_array_index(node->distance, guint, i));
+            g_array_set_size(node->distance, 0);
+        }
+    }
+}
+
 static void check_nodes(QfTopology *topo)
 {
     for (guint i = 0; i < G_N_ELEMENTS(node_lists); i++) {
         check_node_list(topo, &node_lists[i]);
     }
+    check_distances(topo);
 }
 
 /* ---- PCI devices ----------------------------------------------------- */
@@ -453,6 +542,7 @@ static void read_gpu_egm(QfTopology *topo, QfGpu *gpu, const char *dir)
     }
     gpu->egm_pxm = (int)pxm;
     gpu->egm_size = size;
+    gpu->egm_from = QF_EGM_OWN;
 }
 
 static gboolean parse_hex_attr(const char *dir, const char *name, guint *out)
@@ -567,7 +657,11 @@ static void check_gpu_nodes(QfTopology *topo)
     }
 }
 
-/* See the header: CPU-less, memory-less nodes, 8 per GPU, in order. */
+/*
+ * See the header: the CPU-less nodes, 8 per GPU, in order.  Memory does
+ * not disqualify a node: a GPU left on the host driver has its memory
+ * onlined on its memory node, and it still owns its 8 nodes.
+ */
 static void assign_gpu_memory_nodes(QfTopology *topo)
 {
     g_autoptr(GArray) spare = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -576,7 +670,7 @@ static void assign_gpu_memory_nodes(QfTopology *topo)
 
     for (guint i = 0; i < topo->nodes->len; i++) {
         const QfNumaNode *node = g_ptr_array_index(topo->nodes, i);
-        if (node->ncpus == 0 && node->mem_total == 0) {
+        if (node->ncpus == 0) {
             g_array_append_val(spare, node->id);
             g_string_append_printf(list, "%s%u", list->len ? "," : "",
                                    node->id);
@@ -587,7 +681,7 @@ static void assign_gpu_memory_nodes(QfTopology *topo)
     }
     if (spare->len != want) {
         add_issue(topo, "NUMA: %u GPU(s) need %u memory nodes (%u each, "
-                  "without CPUs or memory), but the host has %u such nodes "
+                  "without CPUs), but the host has %u such nodes "
                   "(%s)", topo->gpus->len, want, QF_GPU_MEM_NODES, spare->len,
                   list->len ? list->str : "none");
         return;
@@ -599,6 +693,9 @@ static void assign_gpu_memory_nodes(QfTopology *topo)
 
         g_array_append_val(gpu->mem_nodes, id);
         node->gpu_memory = TRUE;
+        if (i % QF_GPU_MEM_NODES == 0) {
+            gpu->mem_size = node->mem_total;
+        }
     }
 }
 
@@ -675,6 +772,69 @@ static gint compare_egm(gconstpointer a, gconstpointer b)
     return x < y ? -1 : x > y;
 }
 
+/* The GPUs sys/class/egm/egm<pxm>/gpu_devices lists take that region. */
+static void read_egm_gpu_devices(QfTopology *topo, const char *edir,
+                                 guint pxm, guint64 size)
+{
+    g_autofree char *text = read_attr(edir, "gpu_devices");
+    g_auto(GStrv) bdfs = NULL;
+
+    if (!text) {
+        return;
+    }
+    bdfs = g_strsplit_set(text, " \t\n,", -1);
+    for (guint i = 0; bdfs[i]; i++) {
+        QfGpu *gpu;
+        if (!*bdfs[i]) {
+            continue;
+        }
+        gpu = (QfGpu *)qf_topology_find_gpu(topo, bdfs[i]);
+        if (!gpu) {
+            add_issue(topo, "EGM %u: gpu_devices lists %s, which is not an "
+                      "NVIDIA GPU on the PCI bus", pxm, bdfs[i]);
+        } else if (gpu->egm_pxm >= 0 && gpu->egm_pxm != (int)pxm) {
+            add_issue(topo, "EGM %u: gpu_devices lists GPU %s, which uses "
+                      "EGM %d", pxm, gpu->bdf, gpu->egm_pxm);
+        } else if (gpu->egm_pxm < 0) {
+            gpu->egm_pxm = (int)pxm;
+            gpu->egm_size = size;
+            gpu->egm_from = QF_EGM_CLASS;
+        }
+    }
+}
+
+/*
+ * The RFC layout: the EGM device only under the first GPU of a socket.
+ * A GPU without one shares the region of the GPUs on its host node, when
+ * they agree on one.
+ */
+static void share_socket_egm(QfTopology *topo)
+{
+    for (guint i = 0; i < topo->gpus->len; i++) {
+        QfGpu *gpu = g_ptr_array_index(topo->gpus, i);
+        const QfGpu *from = NULL;
+        gboolean agree = TRUE;
+
+        if (gpu->egm_pxm >= 0 || gpu->numa_node < 0) {
+            continue;
+        }
+        for (guint j = 0; j < topo->gpus->len; j++) {
+            const QfGpu *other = g_ptr_array_index(topo->gpus, j);
+            if (other->numa_node != gpu->numa_node || other->egm_pxm < 0 ||
+                other->egm_from == QF_EGM_SOCKET) {
+                continue;
+            }
+            agree = agree && (!from || from->egm_pxm == other->egm_pxm);
+            from = from ? from : other;
+        }
+        if (from && agree) {
+            gpu->egm_pxm = from->egm_pxm;
+            gpu->egm_size = from->egm_size;
+            gpu->egm_from = QF_EGM_SOCKET;
+        }
+    }
+}
+
 static void read_egms(QfTopology *topo)
 {
     g_autofree char *dir = g_build_filename(topo->root, "sys/class/egm",
@@ -685,6 +845,7 @@ static void read_egms(QfTopology *topo)
         const char *name = g_ptr_array_index(names, i);
         g_autofree char *edir = g_build_filename(dir, name, NULL);
         guint64 pxm, size;
+        QfEgm *egm;
 
         if (!g_ascii_string_to_unsigned(name + 3, 10, 0, 65535, &pxm, NULL)) {
             continue;
@@ -693,8 +854,12 @@ static void read_egms(QfTopology *topo)
             add_issue(topo, "EGM %s: no readable egm_size", name);
             continue;
         }
-        get_egm(topo, (guint)pxm)->size = size;
+        egm = get_egm(topo, (guint)pxm);
+        egm->size = size;
+        egm->listed = TRUE;
+        read_egm_gpu_devices(topo, edir, (guint)pxm, size);
     }
+    share_socket_egm(topo);
     for (guint i = 0; i < topo->gpus->len; i++) {
         const QfGpu *gpu = g_ptr_array_index(topo->gpus, i);
         QfEgm *egm;
@@ -712,36 +877,80 @@ static void read_egms(QfTopology *topo)
     g_ptr_array_sort(topo->egms, compare_egm);
 }
 
-static gint compare_hugepages(gconstpointer a, gconstpointer b)
-{
-    guint64 x = ((const QfHugepages *)a)->page_size;
-    guint64 y = ((const QfHugepages *)b)->page_size;
-
-    return x < y ? -1 : x > y;
-}
-
 static void read_hugepages(QfTopology *topo)
 {
     g_autofree char *dir = g_build_filename(topo->root,
                                             "sys/kernel/mm/hugepages", NULL);
-    g_autoptr(GPtrArray) names = list_dir(dir, "hugepages-");
 
-    for (guint i = 0; i < names->len; i++) {
-        const char *name = g_ptr_array_index(names, i);
-        g_autofree char *hdir = g_build_filename(dir, name, NULL);
-        QfHugepages hp = { 0 };
-        char *end;
-        guint64 kib = g_ascii_strtoull(name + strlen("hugepages-"), &end, 10);
+    read_hugepage_dir(dir, topo->hugepages);
+}
 
-        if (strcmp(end, "kB") != 0 || kib == 0) {
+static void free_hugetlbfs(QfHugetlbfs *fs)
+{
+    g_free(fs->path);
+    g_free(fs);
+}
+
+/* The default page size: proc/meminfo's "Hugepagesize: <n> kB". */
+static guint64 default_hugepage_size(const QfTopology *topo)
+{
+    g_autofree char *path = g_build_filename(topo->root, "proc/meminfo",
+                                             NULL);
+    g_autofree char *text = NULL;
+    const char *p;
+
+    if (!g_file_get_contents(path, &text, NULL, NULL) ||
+        !(p = strstr(text, "Hugepagesize:"))) {
+        return 0;
+    }
+    return g_ascii_strtoull(p + strlen("Hugepagesize:"), NULL, 10) * 1024;
+}
+
+/* The kernel writes "2M", "512M", "1024M", "16G"; 0 when unreadable. */
+static guint64 parse_page_size(const char *text)
+{
+    static const char units[] = "KMGT";
+    char *end;
+    guint64 n = g_ascii_strtoull(text, &end, 10);
+    const char *u = *end ? strchr(units, g_ascii_toupper(*end)) : NULL;
+
+    if (end == text || (*end && (!u || end[1]))) {
+        return 0;
+    }
+    return u ? n << (10 * (u - units + 1)) : n;
+}
+
+/* hugetlbfs lines of proc/mounts, with their pagesize= option. */
+static void read_hugetlbfs(QfTopology *topo)
+{
+    g_autofree char *path = g_build_filename(topo->root, "proc/mounts", NULL);
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+    guint64 dflt = default_hugepage_size(topo);
+
+    if (!g_file_get_contents(path, &text, NULL, NULL)) {
+        return;
+    }
+    lines = g_strsplit(text, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], " ", 5);
+        g_auto(GStrv) opts = NULL;
+        QfHugetlbfs *fs;
+
+        if (g_strv_length(f) < 4 || strcmp(f[2], "hugetlbfs") != 0) {
             continue;
         }
-        hp.page_size = kib * 1024;
-        read_attr_u64(hdir, "nr_hugepages", 10, &hp.total);
-        read_attr_u64(hdir, "free_hugepages", 10, &hp.free);
-        g_array_append_val(topo->hugepages, hp);
+        fs = g_new0(QfHugetlbfs, 1);
+        fs->path = g_strdup(f[1]);
+        fs->page_size = dflt;
+        opts = g_strsplit(f[3], ",", -1);
+        for (guint j = 0; opts[j]; j++) {
+            if (g_str_has_prefix(opts[j], "pagesize=")) {
+                fs->page_size = parse_page_size(opts[j] + strlen("pagesize="));
+            }
+        }
+        g_ptr_array_add(topo->hugetlbfs, fs);
     }
-    g_array_sort(topo->hugepages, compare_hugepages);
 }
 
 /* ---- public ---------------------------------------------------------- */
@@ -770,6 +979,8 @@ QfTopology *qf_topology_read(const char *root, GError **error)
     topo->smmus = g_ptr_array_new_with_free_func((GDestroyNotify)free_smmu);
     topo->egms = g_ptr_array_new_with_free_func(g_free);
     topo->hugepages = g_array_new(FALSE, FALSE, sizeof(QfHugepages));
+    topo->hugetlbfs = g_ptr_array_new_with_free_func(
+        (GDestroyNotify)free_hugetlbfs);
     topo->issues = g_ptr_array_new_with_free_func(g_free);
 
     read_nodes(topo);
@@ -780,6 +991,7 @@ QfTopology *qf_topology_read(const char *root, GError **error)
     read_smmus(topo);
     read_egms(topo);
     read_hugepages(topo);
+    read_hugetlbfs(topo);
     topo->dev_iommu = path_exists(root, "dev/iommu");
     topo->dev_kvm = path_exists(root, "dev/kvm");
     topo->dev_vfio_devices = path_exists(root, "dev/vfio/devices");
@@ -797,6 +1009,7 @@ void qf_topology_free(QfTopology *topo)
     g_ptr_array_unref(topo->smmus);
     g_ptr_array_unref(topo->egms);
     g_array_unref(topo->hugepages);
+    g_ptr_array_unref(topo->hugetlbfs);
     g_ptr_array_unref(topo->issues);
     g_free(topo);
 }
@@ -832,4 +1045,34 @@ const QfEgm *qf_topology_find_egm(const QfTopology *topo, guint pxm)
         }
     }
     return NULL;
+}
+
+int qf_topology_distance(const QfTopology *topo, guint from, guint to)
+{
+    for (guint i = 0; i < topo->nodes->len; i++) {
+        const QfNumaNode *node = g_ptr_array_index(topo->nodes, i);
+        if (node->id != from) {
+            continue;
+        }
+        for (guint j = 0; j < topo->nodes->len && j < node->distance->len;
+             j++) {
+            if (((QfNumaNode *)g_ptr_array_index(topo->nodes, j))->id == to) {
+                return (int)g_array_index(node->distance, guint, j);
+            }
+        }
+        return -1;
+    }
+    return -1;
+}
+
+guint64 qf_node_free_hugepages(const QfNumaNode *node, guint64 page_size)
+{
+    for (guint i = 0; i < node->hugepages->len; i++) {
+        const QfHugepages *hp = &g_array_index(node->hugepages, QfHugepages,
+                                               i);
+        if (hp->page_size == page_size) {
+            return hp->free;
+        }
+    }
+    return 0;
 }

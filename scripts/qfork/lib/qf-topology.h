@@ -17,20 +17,34 @@
  *       vfio-dev/vfio<N>          the vfio cdev, /dev/vfio/devices/vfio<N>
  *       nvgrace_gpu_vfio_pci.egm.<pxm>/egm/egm<pxm>/egm_size
  *                                 EGM region the GPU uses (nvgrace-egm)
- *   sys/devices/system/node/      node<N>/cpulist, node<N>/meminfo, and the
- *                                 online, has_cpu, has_memory lists
- *   sys/class/egm/egm<pxm>/egm_size, dev/egm<pxm>
+ *   sys/devices/system/node/      node<N>/cpulist, node<N>/meminfo,
+ *                                 node<N>/distance, node<N>/hugepages/,
+ *                                 and the online, has_cpu, has_memory lists
+ *   sys/class/egm/egm<pxm>/       egm_size, gpu_devices (one BDF a line);
+ *                                 dev/egm<pxm>
  *   sys/kernel/mm/hugepages/hugepages-<size>kB/{nr,free}_hugepages
+ *   proc/mounts                   hugetlbfs mounts and their pagesize=
+ *   proc/meminfo                  Hugepagesize (the default page size)
  *   dev/iommu, dev/kvm, dev/vfio/devices/
  *
  * GPU memory nodes.  On Grace the GPU's coherent memory is described to
- * the OS as 8 NUMA nodes per GPU (for MIG); while the GPU is bound to a
- * vfio driver that memory is not onlined, so those nodes have neither
- * CPUs nor memory.  sysfs does not say which GPU owns which of them (the
- * firmware passes it in _DSD properties), so this reader assumes what the
- * firmware does: the CPU-less, memory-less nodes, in ascending order, are
- * the GPUs' memory nodes in blocks of 8, in ascending PCI address order.
- * A count that is not 8 per GPU is reported as inconsistent NUMA data.
+ * the OS as 8 NUMA nodes per GPU: the memory node (GH200: node 1; GB200:
+ * 2, 10, 18, 26) and 7 more for MIG (GB200: 3-9, 11-17, ...).  While the
+ * GPU is bound to a vfio driver its memory is not onlined, so these nodes
+ * have neither CPUs nor memory; a GPU left on the host driver has its
+ * memory onlined on its memory node.  sysfs does not say which GPU owns
+ * which node (the firmware passes it in _DSD properties), so this reader
+ * assumes what the firmware does: the CPU-less nodes, in ascending order,
+ * are the GPUs' memory nodes in blocks of 8, in ascending PCI address
+ * order, the first of each block the memory node.  A count that is not 8
+ * per GPU is reported as inconsistent NUMA data.
+ *
+ * EGM is per socket.  Three layouts exist: an nvgrace_gpu_vfio_pci.egm.<pxm>
+ * device under every GPU that uses it; the same only under the first GPU
+ * of each socket (the RFC series: the other GPUs of that socket, on the
+ * same host node, share it); and sys/class/egm/egm<pxm>/gpu_devices
+ * listing the GPUs (NVIDIA's downstream kernels).  QfGpu.egm_from says
+ * which one gave a GPU its region.
  *
  * Inconsistencies (a node listed online without a directory, a device on
  * a node that does not exist, ...) do not stop the reader: they are
@@ -54,6 +68,18 @@ typedef struct QfPciBar {
     gboolean prefetch;
 } QfPciBar;
 
+typedef enum {
+    QF_EGM_NONE,
+    QF_EGM_OWN,                     /* its own egm.<pxm> auxiliary device */
+    QF_EGM_SOCKET,                  /* another GPU's on its host node (RFC) */
+    QF_EGM_CLASS,                   /* listed in sys/class/egm/.../gpu_devices */
+} QfEgmFrom;
+
+typedef struct QfHugepages {
+    guint64 page_size;              /* bytes */
+    guint64 total, free;            /* pages */
+} QfHugepages;
+
 typedef struct QfGpu {
     char *bdf;                      /* "0009:01:00.0" */
     guint vendor, device;
@@ -68,6 +94,10 @@ typedef struct QfGpu {
     GArray *mem_nodes;              /* guint, the GPU's memory nodes */
     int egm_pxm;                    /* EGM proximity domain, -1 if none */
     guint64 egm_size;               /* bytes, 0 if none */
+    QfEgmFrom egm_from;
+    /* GPU memory the host reports: its memory node's MemTotal (onlined by
+     * the host driver), 0 while on vfio (unknown) */
+    guint64 mem_size;
 } QfGpu;
 
 typedef struct QfNumaNode {
@@ -76,6 +106,9 @@ typedef struct QfNumaNode {
     guint ncpus;
     guint64 mem_total;              /* bytes, from meminfo MemTotal */
     gboolean gpu_memory;            /* one of some GPU's memory nodes */
+    GArray *distance;               /* guint, to each node in nodes order;
+                                     * empty when the host gives none */
+    GArray *hugepages;              /* QfHugepages reserved on this node */
 } QfNumaNode;
 
 typedef struct QfSmmu {
@@ -87,12 +120,13 @@ typedef struct QfEgm {
     guint pxm;
     guint64 size;
     gboolean dev_node;              /* dev/egm<pxm> exists */
+    gboolean listed;                /* sys/class/egm/egm<pxm> exists */
 } QfEgm;
 
-typedef struct QfHugepages {
+typedef struct QfHugetlbfs {
+    char *path;                     /* mount point, "/dev/hugepages" */
     guint64 page_size;              /* bytes */
-    guint64 total, free;            /* pages */
-} QfHugepages;
+} QfHugetlbfs;
 
 typedef struct QfTopology {
     char *root;                     /* the sysfs root it was read from */
@@ -101,6 +135,7 @@ typedef struct QfTopology {
     GPtrArray *smmus;               /* QfSmmu*, ascending name */
     GPtrArray *egms;                /* QfEgm*, ascending pxm */
     GArray *hugepages;              /* QfHugepages, ascending page size */
+    GPtrArray *hugetlbfs;           /* QfHugetlbfs*, in mount order */
     gboolean dev_iommu;             /* dev/iommu: iommufd */
     gboolean dev_kvm;
     gboolean dev_vfio_devices;      /* dev/vfio/devices: vfio cdev support */
@@ -119,6 +154,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(QfTopology, qf_topology_free)
 const QfGpu *qf_topology_find_gpu(const QfTopology *topo, const char *bdf);
 const QfNumaNode *qf_topology_find_node(const QfTopology *topo, guint id);
 const QfEgm *qf_topology_find_egm(const QfTopology *topo, guint pxm);
+
+/* The host's distance between two nodes, -1 when it gives none. */
+int qf_topology_distance(const QfTopology *topo, guint from, guint to);
+
+/* Pages of @page_size reserved on node @node (free ones), 0 when none. */
+guint64 qf_node_free_hugepages(const QfNumaNode *node, guint64 page_size);
 
 /* TRUE for the drivers that hand a device to VFIO (vfio-pci and variants). */
 gboolean qf_driver_is_vfio(const char *driver);

@@ -3,7 +3,7 @@
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
-#include "qf-vmconfig.h"
+#include "qf-vmconfig-priv.h"
 
 #include <string.h>
 /* ---- the QEMU command line -------------------------------------------- */
@@ -66,20 +66,78 @@ static void add_machine(GPtrArray *argv, const QfVmConfig *cfg,
         memory += node_memory(node, opts);
     }
     mem = qf_format_size(memory);
+    g_autofree char *ras = strcmp(cfg->ras, "auto") != 0
+                               ? g_strdup_printf(",ras=%s", cfg->ras)
+                               : g_strdup("");
+
     if (opts->emulate) {
-        add_opt(argv, "-machine", "virt,gic-version=3,highmem-mmio-size=%s",
-                mmio);
+        add_opt(argv, "-machine", "virt,gic-version=3%s,highmem-mmio-size=%s",
+                ras, mmio);
         add_opt(argv, "-accel", "tcg");
     } else {
         add_opt(argv, "-machine",
-                "virt,accel=%s,gic-version=3,highmem-mmio-size=%s",
-                cfg->accel, mmio);
+                "virt,accel=%s,gic-version=3%s,highmem-mmio-size=%s",
+                cfg->accel, ras, mmio);
     }
     add_opt(argv, "-cpu", "%s", opts->emulate ? "max" : cfg->cpu);
     add_smp(argv, cfg, cpus);
     add_opt(argv, "-m", "%s", mem);
     if (!opts->emulate) {
         add_opt(argv, "-object", "iommufd,id=%s", cfg->iommufd);
+    }
+}
+
+/*
+ * EGM: the region's char device, shared (the host's EGM driver maps it);
+ * hugepages: a file on hugetlbfs.  Both preallocated unless told not to.
+ * Under --emulate both become RAM, keeping prealloc.
+ */
+static void add_memory_backend(GPtrArray *argv, const QfVmConfig *cfg,
+                               const QfVmNode *node,
+                               const QfVmArgvOptions *opts)
+{
+    g_autofree char *size = qf_format_size(node_memory(node, opts));
+    gboolean file = node->egm_pxm >= 0 || node->hugepages;
+    g_autofree char *prealloc = file && strcmp(cfg->prealloc, "auto") != 0
+                                    ? g_strdup_printf(",prealloc=%s",
+                                                      cfg->prealloc)
+                                    : g_strdup("");
+
+    if (opts->emulate || !file) {
+        add_opt(argv, "-object", "memory-backend-ram,id=mem%u,size=%s%s",
+                node->id, size, prealloc);
+    } else if (node->egm_pxm >= 0) {
+        add_opt(argv, "-object", "memory-backend-file,id=mem%u,size=%s,"
+                "mem-path=/dev/egm%d,share=on%s", node->id, size,
+                node->egm_pxm, prealloc);
+    } else {
+        add_opt(argv, "-object", "memory-backend-file,id=mem%u,size=%s,"
+                "mem-path=%s%s", node->id, size, node->hugepages, prealloc);
+    }
+}
+
+/* One direction per pair when the matrix is symmetric, as QEMU allows. */
+static void add_distances(GPtrArray *argv, const QfVmConfig *cfg)
+{
+    guint n = cfg->nodes->len;
+    gboolean symmetric = TRUE;
+
+    if (cfg->distances->len == 0) {
+        return;
+    }
+    for (guint i = 0; i < n; i++) {
+        for (guint j = i + 1; j < n; j++) {
+            symmetric = symmetric &&
+                        qf_vm_distance(cfg, i, j) == qf_vm_distance(cfg, j, i);
+        }
+    }
+    for (guint i = 0; i < n; i++) {
+        for (guint j = symmetric ? i + 1 : 0; j < n; j++) {
+            if (i != j) {
+                add_opt(argv, "-numa", "dist,src=%u,dst=%u,val=%u", i, j,
+                        qf_vm_distance(cfg, i, j));
+            }
+        }
     }
 }
 
@@ -90,18 +148,8 @@ static void add_numa(GPtrArray *argv, const QfVmConfig *cfg,
 
     for (guint i = 0; i < cfg->nodes->len; i++) {
         const QfVmNode *node = g_ptr_array_index(cfg->nodes, i);
-        g_autofree char *size = qf_format_size(node_memory(node, opts));
-
-        if (!node->memory) {
-            continue;
-        }
-        if (node->egm_pxm >= 0 && !opts->emulate) {
-            add_opt(argv, "-object", "memory-backend-file,id=mem%u,size=%s,"
-                    "mem-path=/dev/egm%d,share=on", node->id, size,
-                    node->egm_pxm);
-        } else {
-            add_opt(argv, "-object", "memory-backend-ram,id=mem%u,size=%s",
-                    node->id, size);
+        if (node->memory) {
+            add_memory_backend(argv, cfg, node, opts);
         }
     }
     for (guint i = 0; i < cfg->nodes->len; i++) {
@@ -119,6 +167,7 @@ static void add_numa(GPtrArray *argv, const QfVmConfig *cfg,
         }
         add_opt(argv, "-numa", "%s", s->str);
     }
+    add_distances(argv, cfg);
 }
 
 static void add_smmu(GPtrArray *argv, const QfVmConfig *cfg,
@@ -134,7 +183,8 @@ static void add_smmu(GPtrArray *argv, const QfVmConfig *cfg,
             "numa_node=%u", smmu->bus, smmu->bus_nr, smmu->numa_node);
     g_string_printf(s, "arm-smmuv3,id=%s,primary-bus=%s,accel=%s", smmu->id,
                     smmu->bus, opts->emulate ? "off" : "on");
-    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+    /* accel=off refuses each of them but auto (hw/arm/smmuv3.c) */
+    for (guint i = 0; i < G_N_ELEMENTS(names) && !opts->emulate; i++) {
         if (strcmp(values[i], "auto") != 0) {
             g_string_append_printf(s, ",%s=%s", names[i], values[i]);
         }
@@ -142,17 +192,26 @@ static void add_smmu(GPtrArray *argv, const QfVmConfig *cfg,
     add_opt(argv, "-device", "%s", s->str);
     for (guint g = 0; g < smmu->gpus->len; g++) {
         const QfVmGpu *gpu = g_ptr_array_index(smmu->gpus, g);
+        g_autofree char *pref64 = qf_format_size(gpu->pref64_reserve);
+        g_autofree char *rombar = gpu->rombar >= 0
+                                      ? g_strdup_printf(",rombar=%d",
+                                                        gpu->rombar)
+                                      : g_strdup("");
+
         add_opt(argv, "-device", "pcie-root-port,id=%s,bus=%s,chassis=%u,"
-                "io-reserve=0", gpu->port, smmu->bus, gpu->chassis);
+                "io-reserve=0%s%s", gpu->port, smmu->bus, gpu->chassis,
+                gpu->pref64_reserve ? ",pref64-reserve=" : "",
+                gpu->pref64_reserve ? pref64 : "");
+        /* rombar is every PCI device's: the stand-in takes it too */
         if (opts->emulate) {
-            add_opt(argv, "-device", "%s,id=%s,bus=%s",
+            add_opt(argv, "-device", "%s,id=%s,bus=%s%s",
                     opts->emulate_device ? opts->emulate_device
                                          : "pci-testdev",
-                    gpu->id, gpu->port);
+                    gpu->id, gpu->port, rombar);
         } else {
-            add_opt(argv, "-device", "vfio-pci,id=%s,host=%s,bus=%s,"
-                    "iommufd=%s", gpu->id, gpu->host, gpu->port,
-                    cfg->iommufd);
+            add_opt(argv, "-device", "%s,id=%s,host=%s,bus=%s,iommufd=%s%s",
+                    gpu->device, gpu->id, gpu->host, gpu->port, cfg->iommufd,
+                    rombar);
         }
     }
 }

@@ -57,6 +57,10 @@ static void write_node(GString *out, const QfVmNode *node, gboolean last)
     if (node->host_node >= 0) {
         g_string_append_printf(out, ", \"host-node\": %d", node->host_node);
     }
+    if (node->hugepages) {
+        g_string_append(out, ", \"hugepages\": ");
+        qf_json_append_string(out, node->hugepages);
+    }
     g_string_append_printf(out, " }%s\n", last ? "" : ",");
 }
 
@@ -67,6 +71,13 @@ static void write_gpu(GString *out, const QfVmGpu *gpu, gboolean last)
     json_str(out, 10, "host", gpu->host, FALSE);
     json_str(out, 10, "port", gpu->port, FALSE);
     json_uint(out, 10, "chassis", gpu->chassis, FALSE);
+    json_str(out, 10, "device", gpu->device, FALSE);
+    if (gpu->rombar >= 0) {
+        json_uint(out, 10, "rombar", (guint)gpu->rombar, FALSE);
+    }
+    if (gpu->pref64_reserve) {
+        json_size(out, 10, "pref64-reserve", gpu->pref64_reserve, FALSE);
+    }
     json_key(out, 10, "memory-nodes");
     g_string_append_c(out, '[');
     for (guint i = 0; i < gpu->mem_nodes->len; i++) {
@@ -103,6 +114,26 @@ static void write_smmu(GString *out, const QfVmSmmu *smmu, gboolean last)
     g_string_append_printf(out, "      ]\n    }%s\n", last ? "" : ",");
 }
 
+/* One row per node; absent when the VM keeps QEMU's default distances. */
+static void write_distances(GString *out, const QfVmConfig *cfg)
+{
+    guint n = cfg->nodes->len;
+
+    if (cfg->distances->len == 0) {
+        return;
+    }
+    g_string_append(out, "  \"distances\": [\n");
+    for (guint i = 0; i < n; i++) {
+        g_string_append(out, "    [");
+        for (guint j = 0; j < n; j++) {
+            g_string_append_printf(out, "%s%u", j ? ", " : "",
+                                   qf_vm_distance(cfg, i, j));
+        }
+        g_string_append_printf(out, "]%s\n", i + 1 < n ? "," : "");
+    }
+    g_string_append(out, "  ],\n");
+}
+
 char *qf_vmconfig_to_json(const QfVmConfig *cfg)
 {
     GString *out = g_string_new("{\n");
@@ -113,15 +144,24 @@ char *qf_vmconfig_to_json(const QfVmConfig *cfg)
     json_str(out, 4, "accel", cfg->accel, FALSE);
     json_str(out, 4, "cpu", cfg->cpu, FALSE);
     json_uint(out, 4, "gic-version", 3, FALSE);
-    json_size(out, 4, "highmem-mmio-size", cfg->highmem_mmio_size, TRUE);
+    json_str(out, 4, "ras", cfg->ras, FALSE);
+    json_size(out, 4, "highmem-mmio-size", cfg->highmem_mmio_size,
+              !cfg->highmem_mmio_from);
+    if (cfg->highmem_mmio_from) {
+        json_str(out, 4, "highmem-mmio-size-from", cfg->highmem_mmio_from,
+                 TRUE);
+    }
     g_string_append(out, "  },\n");
     json_str(out, 2, "iommufd", cfg->iommufd, FALSE);
+    json_str(out, 2, "memory-prealloc", cfg->prealloc, FALSE);
     g_string_append(out, "  \"nodes\": [\n");
     for (guint i = 0; i < cfg->nodes->len; i++) {
         write_node(out, g_ptr_array_index(cfg->nodes, i),
                    i + 1 == cfg->nodes->len);
     }
-    g_string_append(out, "  ],\n  \"smmus\": [\n");
+    g_string_append(out, "  ],\n");
+    write_distances(out, cfg);
+    g_string_append(out, "  \"smmus\": [\n");
     for (guint s = 0; s < cfg->smmus->len; s++) {
         write_smmu(out, g_ptr_array_index(cfg->smmus, s),
                    s + 1 == cfg->smmus->len);
@@ -254,7 +294,8 @@ static gboolean json_size_member(JsonIn *in, const QfJson *obj,
 static gboolean read_machine(JsonIn *in, const QfJson *m, QfVmConfig *cfg)
 {
     static const char *const known[] = {
-        "type", "accel", "cpu", "gic-version", "highmem-mmio-size", NULL,
+        "type", "accel", "cpu", "gic-version", "ras", "highmem-mmio-size",
+        "highmem-mmio-size-from", NULL,
     };
     g_autofree char *type = NULL;
     guint gic = 3;
@@ -264,6 +305,9 @@ static gboolean read_machine(JsonIn *in, const QfJson *m, QfVmConfig *cfg)
         !json_str_member(in, m, "machine", "accel", FALSE, &cfg->accel) ||
         !json_str_member(in, m, "machine", "cpu", FALSE, &cfg->cpu) ||
         !json_uint_member(in, m, "machine", "gic-version", 255, FALSE, &gic) ||
+        !json_str_member(in, m, "machine", "ras", FALSE, &cfg->ras) ||
+        !json_str_member(in, m, "machine", "highmem-mmio-size-from", FALSE,
+                         &cfg->highmem_mmio_from) ||
         !json_size_member(in, m, "machine", "highmem-mmio-size", TRUE,
                           &cfg->highmem_mmio_size)) {
         return FALSE;
@@ -283,7 +327,7 @@ static gboolean read_node(JsonIn *in, const QfJson *j, guint index,
                           QfVmConfig *cfg)
 {
     static const char *const known[] = {
-        "id", "cpus", "memory", "egm", "host-node", NULL,
+        "id", "cpus", "memory", "egm", "host-node", "hugepages", NULL,
     };
     g_autofree char *path = g_strdup_printf("nodes[%u]", index);
     QfVmNode *node = qf_vm_node_add(cfg);
@@ -294,7 +338,8 @@ static gboolean read_node(JsonIn *in, const QfJson *j, guint index,
         !json_uint_member(in, j, path, "cpus", 4096, FALSE, &node->cpus) ||
         !json_size_member(in, j, path, "memory", FALSE, &node->memory) ||
         !json_uint_member(in, j, path, "egm", 65535, FALSE, &egm) ||
-        !json_uint_member(in, j, path, "host-node", 65535, FALSE, &host)) {
+        !json_uint_member(in, j, path, "host-node", 65535, FALSE, &host) ||
+        !json_str_member(in, j, path, "hugepages", FALSE, &node->hugepages)) {
         return FALSE;
     }
     node->egm_pxm = egm == G_MAXUINT ? -1 : (int)egm;
@@ -306,11 +351,12 @@ static gboolean read_gpu(JsonIn *in, const QfJson *j, const char *path,
                          QfVmSmmu *smmu)
 {
     static const char *const known[] = {
-        "id", "host", "port", "chassis", "memory-nodes", "egm-node", NULL,
+        "id", "host", "port", "chassis", "device", "rombar", "pref64-reserve",
+        "memory-nodes", "egm-node", NULL,
     };
     QfVmGpu *gpu = qf_vm_gpu_new();
     const QfJson *nodes;
-    guint egm = G_MAXUINT;
+    guint egm = G_MAXUINT, rombar = G_MAXUINT;
     gboolean ok;
 
     g_ptr_array_add(smmu->gpus, gpu);
@@ -319,10 +365,15 @@ static gboolean read_gpu(JsonIn *in, const QfJson *j, const char *path,
         !json_str_member(in, j, path, "host", TRUE, &gpu->host) ||
         !json_str_member(in, j, path, "port", TRUE, &gpu->port) ||
         !json_uint_member(in, j, path, "chassis", 255, TRUE, &gpu->chassis) ||
-        !json_uint_member(in, j, path, "egm-node", 65535, FALSE, &egm)) {
+        !json_uint_member(in, j, path, "egm-node", 65535, FALSE, &egm) ||
+        !json_str_member(in, j, path, "device", FALSE, &gpu->device) ||
+        !json_uint_member(in, j, path, "rombar", 1, FALSE, &rombar) ||
+        !json_size_member(in, j, path, "pref64-reserve", FALSE,
+                          &gpu->pref64_reserve)) {
         return FALSE;
     }
     gpu->egm_node = egm == G_MAXUINT ? -1 : (int)egm;
+    gpu->rombar = rombar == G_MAXUINT ? -1 : (int)rombar;
     {
         char *lower = g_ascii_strdown(gpu->host, -1);
         g_free(gpu->host);
@@ -385,12 +436,42 @@ static gboolean read_smmu(JsonIn *in, const QfJson *j, guint index,
     return TRUE;
 }
 
+/* Rows of numbers; their count and values are validate_distances()'s. */
+static gboolean read_distances(JsonIn *in, const QfJson *rows,
+                               QfVmConfig *cfg)
+{
+    for (guint i = 0; i < rows->items->len; i++) {
+        const QfJson *row = g_ptr_array_index(rows->items, i);
+        if (row->type != QF_JSON_ARRAY) {
+            return json_fail(in, row, "distances", "row %u must be an array",
+                             i);
+        }
+        for (guint j = 0; j < row->items->len; j++) {
+            const QfJson *v = g_ptr_array_index(row->items, j);
+            guint d;
+            if (v->type != QF_JSON_INT || v->integer < 0 ||
+                v->integer > 255) {
+                return json_fail(in, v, "distances", "[%u][%u] must be a "
+                                 "number 0..255", i, j);
+            }
+            d = (guint)v->integer;
+            g_array_append_val(cfg->distances, d);
+        }
+        if (row->items->len != rows->items->len) {
+            return json_fail(in, row, "distances", "row %u has %u entries, "
+                             "not %u", i, row->items->len, rows->items->len);
+        }
+    }
+    return TRUE;
+}
+
 static gboolean read_config(JsonIn *in, const QfJson *root, QfVmConfig *cfg)
 {
     static const char *const known[] = {
-        "qfork-vm", "machine", "iommufd", "nodes", "smmus", NULL,
+        "qfork-vm", "machine", "iommufd", "memory-prealloc", "nodes",
+        "distances", "smmus", NULL,
     };
-    const QfJson *machine, *nodes, *smmus;
+    const QfJson *machine, *nodes, *smmus, *dist;
     guint version = 0;
     gboolean ok;
 
@@ -409,6 +490,8 @@ static gboolean read_config(JsonIn *in, const QfJson *root, QfVmConfig *cfg)
         !read_machine(in, machine, cfg) ||
         !json_str_member(in, root, "top level", "iommufd", FALSE,
                          &cfg->iommufd) ||
+        !json_str_member(in, root, "top level", "memory-prealloc", FALSE,
+                         &cfg->prealloc) ||
         !(nodes = json_get(in, root, "top level", "nodes", QF_JSON_ARRAY,
                            TRUE, &ok)) ||
         !(smmus = json_get(in, root, "top level", "smmus", QF_JSON_ARRAY,
@@ -425,7 +508,9 @@ static gboolean read_config(JsonIn *in, const QfJson *root, QfVmConfig *cfg)
             return FALSE;
         }
     }
-    return TRUE;
+    dist = json_get(in, root, "top level", "distances", QF_JSON_ARRAY, FALSE,
+                    &ok);
+    return ok && (!dist || read_distances(in, dist, cfg));
 }
 
 QfVmConfig *qf_vmconfig_from_json(const char *text, gsize len,

@@ -6,12 +6,15 @@
 #include "qf-vmconfig-priv.h"
 #include "qf-error.h"
 
+#include <stdlib.h>
 #include <string.h>
 /* ---- overrides -------------------------------------------------------- */
 
 static const char *const override_keys =
     "smmu.ats, smmu.ril, smmu.cmdqv, smmu.oas, smmu.ssidsize, smmu<N>.<prop>, "
-    "node.cpus, node.memory, egm, machine.highmem-mmio-size";
+    "node.cpus, node.memory, egm, hugepages, prealloc, distances, "
+    "gpu.device, gpu.rombar, gpu.pref64-reserve, machine.highmem-mmio-size, "
+    "machine.ras";
 
 static char **smmu_prop(QfVmSmmu *smmu, const char *prop)
 {
@@ -80,6 +83,12 @@ static gboolean override_smmu(QfVmConfig *cfg, const char *key,
 
 static void drop_egm(QfVmConfig *cfg)
 {
+    /* asked for: the builder's "EGM left out" warning says nothing new */
+    for (guint i = cfg->warnings->len; i-- > 0;) {
+        if (g_str_has_prefix(g_ptr_array_index(cfg->warnings, i), "EGM ")) {
+            g_ptr_array_remove_index(cfg->warnings, i);
+        }
+    }
     for (guint i = 0; i < cfg->nodes->len; i++) {
         QfVmNode *node = g_ptr_array_index(cfg->nodes, i);
         if (node->egm_pxm >= 0) {
@@ -124,6 +133,84 @@ static gboolean override_nodes(QfVmConfig *cfg, const char *key,
     return TRUE;
 }
 
+static gboolean override_on_off_auto(char **slot, const char *key,
+                                     const char *value, GError **error)
+{
+    if (!qf_vm_valid_on_off_auto(value)) {
+        return qf_vm_invalid(error, "'%s=%s': takes on, off or auto", key,
+                             value);
+    }
+    g_free(*slot);
+    *slot = g_strdup(value);
+    return TRUE;
+}
+
+/* hugepages=off: plain RAM; hugepages=PATH: that hugetlbfs mount. */
+static gboolean override_hugepages(QfVmConfig *cfg, const char *value,
+                                   GError **error)
+{
+    gboolean off = !strcmp(value, "off");
+
+    if (!off && !qf_vm_valid_mem_path(value)) {
+        return qf_vm_invalid(error, "'hugepages=%s': takes off or the "
+                             "absolute path of a hugetlbfs mount (no commas)",
+                             value);
+    }
+    for (guint i = 0; i < cfg->nodes->len; i++) {
+        QfVmNode *node = g_ptr_array_index(cfg->nodes, i);
+        if (node->memory && node->egm_pxm < 0) {
+            g_free(node->hugepages);
+            node->hugepages = off ? NULL : g_strdup(value);
+        }
+    }
+    return TRUE;
+}
+
+/* gpu.device, gpu.rombar, gpu.pref64-reserve: every GPU. */
+static gboolean override_gpus(QfVmConfig *cfg, const char *key,
+                              const char *value, GError **error)
+{
+    const char *prop = key + strlen("gpu.");
+    guint64 size = 0;
+    int rombar = -1;
+    g_autoptr(GError) err = NULL;
+
+    if (!strcmp(prop, "device")) {
+        if (!qf_vm_valid_device(value)) {
+            return qf_vm_invalid(error, "'%s=%s': takes vfio-pci or "
+                                 "vfio-pci-nohotplug", key, value);
+        }
+    } else if (!strcmp(prop, "rombar")) {
+        if (strcmp(value, "0") && strcmp(value, "1") && strcmp(value, "auto")) {
+            return qf_vm_invalid(error, "'%s=%s': takes 0, 1 or auto", key,
+                                 value);
+        }
+        rombar = strcmp(value, "auto") ? atoi(value) : -1;
+    } else if (!strcmp(prop, "pref64-reserve")) {
+        if (!qf_parse_size(value, &size, &err)) {
+            return qf_vm_invalid(error, "'%s': %s", key, err->message);
+        }
+    } else {
+        return qf_vm_invalid(error, "'%s': unknown GPU property '%s' (device, "
+                             "rombar, pref64-reserve)", key, prop);
+    }
+    for (guint s = 0; s < cfg->smmus->len; s++) {
+        QfVmSmmu *smmu = g_ptr_array_index(cfg->smmus, s);
+        for (guint g = 0; g < smmu->gpus->len; g++) {
+            QfVmGpu *gpu = g_ptr_array_index(smmu->gpus, g);
+            if (!strcmp(prop, "device")) {
+                g_free(gpu->device);
+                gpu->device = g_strdup(value);
+            } else if (!strcmp(prop, "rombar")) {
+                gpu->rombar = rombar;
+            } else {
+                gpu->pref64_reserve = size;
+            }
+        }
+    }
+    return TRUE;
+}
+
 static gboolean apply_override(QfVmConfig *cfg, const char *key,
                                const char *value, GError **error)
 {
@@ -146,7 +233,29 @@ static gboolean apply_override(QfVmConfig *cfg, const char *key,
         if (!qf_parse_size(value, &cfg->highmem_mmio_size, &err)) {
             return qf_vm_invalid(error, "'%s': %s", key, err->message);
         }
+        g_free(cfg->highmem_mmio_from);
+        cfg->highmem_mmio_from = g_strdup("--override");
         return TRUE;
+    }
+    if (!strcmp(key, "machine.ras")) {
+        return override_on_off_auto(&cfg->ras, key, value, error);
+    }
+    if (!strcmp(key, "prealloc")) {
+        return override_on_off_auto(&cfg->prealloc, key, value, error);
+    }
+    if (!strcmp(key, "hugepages")) {
+        return override_hugepages(cfg, value, error);
+    }
+    if (!strcmp(key, "distances")) {
+        if (strcmp(value, "off") != 0) {
+            return qf_vm_invalid(error, "'distances=%s': only distances=off "
+                                 "is supported", value);
+        }
+        g_array_set_size(cfg->distances, 0);
+        return TRUE;
+    }
+    if (g_str_has_prefix(key, "gpu.")) {
+        return override_gpus(cfg, key, value, error);
     }
     return qf_vm_invalid(error, "unknown key '%s' (known: %s)", key,
                          override_keys);

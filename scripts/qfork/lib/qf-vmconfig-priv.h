@@ -25,5 +25,10 @@ gboolean qf_vm_invalid(GError **error, const char *fmt, ...);
 gboolean qf_vm_valid_on_off_auto(const char *v);
 gboolean qf_vm_valid_oas(const char *v);
 gboolean qf_vm_valid_ssidsize(const char *v);
+gboolean qf_vm_valid_device(const char *v);
+gboolean qf_vm_valid_mem_path(const char *v);
+
+/* cfg->distances[from][to]; only when cfg->distances is not empty. */
+guint qf_vm_distance(const QfVmConfig *cfg, guint from, guint to);
 
 #endif

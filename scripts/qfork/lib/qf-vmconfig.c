@@ -72,6 +72,7 @@ static void free_gpu(QfVmGpu *gpu)
     g_free(gpu->id);
     g_free(gpu->host);
     g_free(gpu->port);
+    g_free(gpu->device);
     g_array_unref(gpu->mem_nodes);
     g_free(gpu);
 }
@@ -90,6 +91,12 @@ static void free_smmu(QfVmSmmu *smmu)
     g_free(smmu);
 }
 
+static void free_node(QfVmNode *node)
+{
+    g_free(node->hugepages);
+    g_free(node);
+}
+
 QfVmConfig *qf_vm_config_new(void)
 {
     QfVmConfig *cfg = g_new0(QfVmConfig, 1);
@@ -97,9 +104,13 @@ QfVmConfig *qf_vm_config_new(void)
     cfg->accel = g_strdup("kvm");
     cfg->cpu = g_strdup("host");
     cfg->iommufd = g_strdup("iommufd0");
+    cfg->ras = g_strdup("auto");
+    cfg->prealloc = g_strdup("auto");
     cfg->highmem_mmio_size = QF_VM_MIN_HIGHMEM_MMIO;
-    cfg->nodes = g_ptr_array_new_with_free_func(g_free);
+    cfg->nodes = g_ptr_array_new_with_free_func((GDestroyNotify)free_node);
+    cfg->distances = g_array_new(FALSE, FALSE, sizeof(guint));
     cfg->smmus = g_ptr_array_new_with_free_func((GDestroyNotify)free_smmu);
+    cfg->warnings = g_ptr_array_new_with_free_func(g_free);
     return cfg;
 }
 
@@ -110,9 +121,14 @@ void qf_vmconfig_free(QfVmConfig *cfg)
     }
     g_free(cfg->accel);
     g_free(cfg->cpu);
+    g_free(cfg->ras);
+    g_free(cfg->highmem_mmio_from);
     g_free(cfg->iommufd);
+    g_free(cfg->prealloc);
     g_ptr_array_unref(cfg->nodes);
+    g_array_unref(cfg->distances);
     g_ptr_array_unref(cfg->smmus);
+    g_ptr_array_unref(cfg->warnings);
     g_free(cfg);
 }
 
@@ -146,7 +162,15 @@ QfVmGpu *qf_vm_gpu_new(void)
 
     gpu->mem_nodes = g_array_new(FALSE, FALSE, sizeof(guint));
     gpu->egm_node = -1;
+    gpu->device = g_strdup("vfio-pci");
+    gpu->rombar = -1;
     return gpu;
+}
+
+static void copy_str(char **dst, const char *src)
+{
+    g_free(*dst);
+    *dst = g_strdup(src);
 }
 
 static QfVmGpu *copy_gpu(const QfVmGpu *gpu)
@@ -160,26 +184,26 @@ static QfVmGpu *copy_gpu(const QfVmGpu *gpu)
     g_array_append_vals(c->mem_nodes, gpu->mem_nodes->data,
                         gpu->mem_nodes->len);
     c->egm_node = gpu->egm_node;
+    g_free(c->device);
+    c->device = g_strdup(gpu->device);
+    c->rombar = gpu->rombar;
+    c->pref64_reserve = gpu->pref64_reserve;
     return c;
 }
 
 static QfVmSmmu *copy_smmu(const QfVmSmmu *smmu)
 {
     QfVmSmmu *c = qf_vm_smmu_new();
-    char **dst[] = { &c->ats, &c->ril, &c->ssidsize, &c->oas, &c->cmdqv };
-    char *const src[] = {
-        smmu->ats, smmu->ril, smmu->ssidsize, smmu->oas, smmu->cmdqv,
-    };
-
     c->id = g_strdup(smmu->id);
     c->host = g_strdup(smmu->host);
     c->bus = g_strdup(smmu->bus);
     c->bus_nr = smmu->bus_nr;
     c->numa_node = smmu->numa_node;
-    for (guint i = 0; i < G_N_ELEMENTS(dst); i++) {
-        g_free(*dst[i]);
-        *dst[i] = g_strdup(src[i]);
-    }
+    copy_str(&c->ats, smmu->ats);
+    copy_str(&c->ril, smmu->ril);
+    copy_str(&c->ssidsize, smmu->ssidsize);
+    copy_str(&c->oas, smmu->oas);
+    copy_str(&c->cmdqv, smmu->cmdqv);
     for (guint g = 0; g < smmu->gpus->len; g++) {
         g_ptr_array_add(c->gpus, copy_gpu(g_ptr_array_index(smmu->gpus, g)));
     }
@@ -190,16 +214,24 @@ QfVmConfig *qf_vmconfig_copy(const QfVmConfig *cfg)
 {
     QfVmConfig *c = qf_vm_config_new();
 
-    g_free(c->accel);
-    c->accel = g_strdup(cfg->accel);
-    g_free(c->cpu);
-    c->cpu = g_strdup(cfg->cpu);
-    g_free(c->iommufd);
-    c->iommufd = g_strdup(cfg->iommufd);
+    copy_str(&c->accel, cfg->accel);
+    copy_str(&c->cpu, cfg->cpu);
+    copy_str(&c->ras, cfg->ras);
+    copy_str(&c->iommufd, cfg->iommufd);
+    copy_str(&c->prealloc, cfg->prealloc);
+    copy_str(&c->highmem_mmio_from, cfg->highmem_mmio_from);
     c->highmem_mmio_size = cfg->highmem_mmio_size;
     for (guint i = 0; i < cfg->nodes->len; i++) {
-        g_ptr_array_add(c->nodes, g_memdup2(g_ptr_array_index(cfg->nodes, i),
-                                            sizeof(QfVmNode)));
+        QfVmNode *node = g_memdup2(g_ptr_array_index(cfg->nodes, i),
+                                   sizeof(QfVmNode));
+        node->hugepages = g_strdup(node->hugepages);
+        g_ptr_array_add(c->nodes, node);
+    }
+    g_array_append_vals(c->distances, cfg->distances->data,
+                        cfg->distances->len);
+    for (guint i = 0; i < cfg->warnings->len; i++) {
+        g_ptr_array_add(c->warnings,
+                        g_strdup(g_ptr_array_index(cfg->warnings, i)));
     }
     for (guint s = 0; s < cfg->smmus->len; s++) {
         g_ptr_array_add(c->smmus, copy_smmu(g_ptr_array_index(cfg->smmus, s)));
@@ -241,6 +273,23 @@ gboolean qf_vm_valid_ssidsize(const char *v)
 
     return !g_strcmp0(v, "auto") ||
            (v && g_ascii_string_to_unsigned(v, 10, 0, 20, &n, NULL));
+}
+
+gboolean qf_vm_valid_device(const char *v)
+{
+    return !g_strcmp0(v, "vfio-pci") || !g_strcmp0(v, "vfio-pci-nohotplug");
+}
+
+/* A path QEMU's option parser takes as is: no ',' (it would need ',,'). */
+gboolean qf_vm_valid_mem_path(const char *v)
+{
+    return v && v[0] == '/' && !strchr(v, ',');
+}
+
+guint qf_vm_distance(const QfVmConfig *cfg, guint from, guint to)
+{
+    return g_array_index(cfg->distances, guint,
+                         from * cfg->nodes->len + to);
 }
 
 /* As QEMU's id_wellformed(): a letter, then letters, digits, '-._'. */
@@ -319,6 +368,14 @@ static gboolean validate_machine(const QfVmConfig *cfg, GError **error)
         return qf_vm_invalid(error, "machine.cpu: '%s' is not a CPU model name",
                              cfg->cpu ? cfg->cpu : "");
     }
+    if (!qf_vm_valid_on_off_auto(cfg->ras)) {
+        return qf_vm_invalid(error, "machine.ras: '%s' is not on, off or "
+                             "auto", cfg->ras ? cfg->ras : "");
+    }
+    if (!qf_vm_valid_on_off_auto(cfg->prealloc)) {
+        return qf_vm_invalid(error, "memory-prealloc: '%s' is not on, off "
+                             "or auto", cfg->prealloc ? cfg->prealloc : "");
+    }
     if (!is_pow2(cfg->highmem_mmio_size) ||
         cfg->highmem_mmio_size < QF_VM_MIN_HIGHMEM_MMIO) {
         return qf_vm_invalid(error,
@@ -348,6 +405,13 @@ static gboolean validate_nodes(const QfVmConfig *cfg, GError **error)
         if (node->cpus && !node->memory) {
             return qf_vm_invalid(error,
                                  "nodes[%u]: a node with CPUs needs memory", i);
+        }
+        if (node->hugepages && (!qf_vm_valid_mem_path(node->hugepages) ||
+                                node->egm_pxm >= 0 || !node->memory)) {
+            return qf_vm_invalid(error, "nodes[%u]: hugepages '%s' needs an "
+                                 "absolute path without commas, and a node "
+                                 "with memory that is not EGM", i,
+                                 node->hugepages);
         }
         if (node->egm_pxm >= 0 && !node->memory) {
             return qf_vm_invalid(error, "nodes[%u]: EGM %d but no memory size",
@@ -403,6 +467,15 @@ static gboolean validate_gpu(const QfVmConfig *cfg, const QfVmGpu *gpu,
                              "%s: host '%s' is not a PCI address such as "
                              "0009:01:00.0",
                              what, gpu->host ? gpu->host : "");
+    }
+    if (!qf_vm_valid_device(gpu->device)) {
+        return qf_vm_invalid(error, "%s: device '%s' is not vfio-pci or "
+                             "vfio-pci-nohotplug", what,
+                             gpu->device ? gpu->device : "");
+    }
+    if (gpu->rombar < -1 || gpu->rombar > 1) {
+        return qf_vm_invalid(error, "%s: rombar %d is not 0 or 1", what,
+                             gpu->rombar);
     }
     if (gpu->chassis < 1 || gpu->chassis > 255) {
         return qf_vm_invalid(error, "%s: chassis %u is not 1..255", what,
@@ -541,12 +614,41 @@ static gboolean validate_smmus(const QfVmConfig *cfg, GHashTable *ids,
     return validate_bus_ranges(cfg, error);
 }
 
+/*
+ * A full matrix: 10 on the diagonal, 11..255 elsewhere (Linux ignores a
+ * SLIT with a remote distance of 10 or less).
+ */
+static gboolean validate_distances(const QfVmConfig *cfg, GError **error)
+{
+    guint n = cfg->nodes->len;
+
+    if (cfg->distances->len == 0) {
+        return TRUE;
+    }
+    if (cfg->distances->len != n * n) {
+        return qf_vm_invalid(error, "distances: %u rows of %u needed, one "
+                             "per node", n, n);
+    }
+    for (guint i = 0; i < n; i++) {
+        for (guint j = 0; j < n; j++) {
+            guint d = g_array_index(cfg->distances, guint, i * n + j);
+            if (i == j ? d != 10 : (d <= 10 || d > 255)) {
+                return qf_vm_invalid(error, "distances[%u][%u]: %u; a node's "
+                                     "distance to itself is 10, to others "
+                                     "11..255", i, j, d);
+            }
+        }
+    }
+    return TRUE;
+}
+
 gboolean qf_vmconfig_validate(const QfVmConfig *cfg, GError **error)
 {
     g_autoptr(GHashTable) ids = g_hash_table_new_full(g_str_hash, g_str_equal,
                                                       g_free, NULL);
 
-    if (!validate_machine(cfg, error) || !validate_nodes(cfg, error)) {
+    if (!validate_machine(cfg, error) || !validate_nodes(cfg, error) ||
+        !validate_distances(cfg, error)) {
         return FALSE;
     }
     reserve_generated_ids(cfg, ids);

@@ -18,8 +18,16 @@
  *     the GPUs' node, an arm-smmuv3 with primary-bus= that complex and
  *     accel=on, and per GPU a pcie-root-port with the vfio-pci device;
  *   - one iommufd object shared by every vfio-pci device;
- *   - -machine virt with KVM, GICv3 and highmem-mmio-size large enough for
- *     all the GPUs' 64-bit BARs (a power of two, at least virt's 512G).
+ *   - -machine virt with KVM, GICv3, ras=on and highmem-mmio-size large
+ *     enough for every GPU: per GPU the larger of its GPU memory (as the
+ *     host reports it), its BARs and a 512G floor, plus 1G for other
+ *     devices, rounded up to a power of two;
+ *   - -numa dist from the host's distances (a GPU's nodes take its memory
+ *     node's), hugetlbfs-backed RAM where the host reserved hugepages on
+ *     the node, prealloc=on for file-backed memory, vfio-pci-nohotplug
+ *     with rombar=0, pref64-reserve on the root ports, and the SMMU
+ *     options the published references set (ats=on, ril=off,
+ *     ssidsize=20, oas=48, cmdqv=on).
  *
  * Property names are those of QEMU 11.1 (hw/arm/smmuv3.c, hw/arm/virt.c,
  * hw/acpi/pci.c, hw/vfio/pci.c, hw/pci-bridge/); acpi-egm-memory (pci-dev,
@@ -36,6 +44,7 @@
 #define QF_VM_DEFAULT_NODE_CPUS 8
 #define QF_VM_DEFAULT_NODE_MEMORY (16ULL << 30)
 #define QF_VM_MIN_HIGHMEM_MMIO (512ULL << 30)   /* virt's default */
+#define QF_VM_GPU_MMIO_FLOOR (512ULL << 30)     /* per GPU (kubevirt-aie) */
 #define QF_VM_BUS_NR_STEP 16                   /* bus numbers per pxb */
 
 typedef struct QfVmNode {
@@ -44,6 +53,7 @@ typedef struct QfVmNode {
     guint64 memory;             /* bytes, 0 for memory-less nodes */
     int egm_pxm;                /* memory is /dev/egm<pxm>; -1: RAM */
     int host_node;              /* the host node it stands for, -1 none */
+    char *hugepages;            /* RAM on this hugetlbfs mount, or NULL */
 } QfVmNode;
 
 typedef struct QfVmGpu {
@@ -53,6 +63,9 @@ typedef struct QfVmGpu {
     guint chassis;
     GArray *mem_nodes;          /* guint guest node ids, in GI order */
     int egm_node;               /* guest node for acpi-egm-memory, -1 none */
+    char *device;               /* "vfio-pci" or "vfio-pci-nohotplug" */
+    int rombar;                 /* 0 or 1; -1 leaves it to QEMU */
+    guint64 pref64_reserve;     /* its root port's; 0 leaves it to QEMU */
 } QfVmGpu;
 
 typedef struct QfVmSmmu {
@@ -69,10 +82,16 @@ typedef struct QfVmSmmu {
 typedef struct QfVmConfig {
     char *accel;                /* "kvm" */
     char *cpu;                  /* "host" */
+    char *ras;                  /* virt's ras: on, off or auto (QEMU's) */
     guint64 highmem_mmio_size;
+    char *highmem_mmio_from;    /* how that size was found, or NULL */
     char *iommufd;              /* "iommufd0" */
+    char *prealloc;             /* file-backed memory: on, off or auto */
     GPtrArray *nodes;           /* QfVmNode*, by id */
+    GArray *distances;          /* guint, nodes x nodes, or empty */
     GPtrArray *smmus;           /* QfVmSmmu*, in command-line order */
+    GPtrArray *warnings;        /* char*: what the host builder left out
+                                 * and why; not part of the JSON */
 } QfVmConfig;
 
 void qf_vmconfig_free(QfVmConfig *cfg);
@@ -91,6 +110,30 @@ QfVmConfig *qf_vmconfig_from_topology(const QfTopology *topo,
                                       const char *const *gpus,
                                       GError **error);
 
+typedef enum {
+    QF_VM_EGM_NONE,             /* the host has no EGM */
+    QF_VM_EGM_OK,
+    QF_VM_EGM_PARTIAL,          /* GPUs of the tray are not in the VM */
+    QF_VM_EGM_BROKEN,           /* inconsistent, or a region not usable */
+} QfVmEgm;
+
+/*
+ * Whether a VM with @gpus (QfGpu*, from @topo) can use EGM.  EGM is one
+ * region per socket and goes by compute tray: every GPU that uses it, and
+ * only those, in one VM (kubevirt-aie).  Unless OK or NONE, *@why (free
+ * it) says what is in the way.
+ */
+QfVmEgm qf_vm_egm_check(const QfTopology *topo, GPtrArray *gpus, char **why);
+
+/*
+ * The hugetlbfs mount whose pages, reserved and free on @node, hold
+ * @bytes (the largest such page size), or NULL; then *@short_of (free it)
+ * says so when the node has some of a mounted size, but too few.
+ */
+const QfHugetlbfs *qf_vm_hugepages_for(const QfTopology *topo,
+                                       const QfNumaNode *node, guint64 bytes,
+                                       char **short_of);
+
 /* JSON form.  Reading validates everything (see qf_vmconfig_validate). */
 char *qf_vmconfig_to_json(const QfVmConfig *cfg);
 QfVmConfig *qf_vmconfig_from_json(const char *text, gsize len,
@@ -108,7 +151,13 @@ gboolean qf_vmconfig_validate(const QfVmConfig *cfg, GError **error);
  *                                     where it is not EGM)
  *   egm=off                          (RAM instead of EGM, no
  *                                     acpi-egm-memory)
- *   machine.highmem-mmio-size=SIZE
+ *   hugepages=off|PATH               (RAM nodes: plain RAM, or on the
+ *                                     hugetlbfs mounted at PATH)
+ *   prealloc=on|off|auto             (file-backed memory)
+ *   distances=off                    (no -numa dist: QEMU's defaults)
+ *   gpu.device=vfio-pci|vfio-pci-nohotplug
+ *   gpu.rombar=0|1|auto   gpu.pref64-reserve=SIZE (0: QEMU's default)
+ *   machine.highmem-mmio-size=SIZE   machine.ras=on|off|auto
  */
 gboolean qf_vmconfig_apply_overrides(QfVmConfig *cfg,
                                      const char *const *overrides,
@@ -126,6 +175,11 @@ typedef struct QfVmArgvOptions {
     const char *emulate_device;
     /* with @emulate: every node's memory this size, 0 = as described */
     guint64 emulate_memory;
+    /*
+     * Under @emulate also: memory-backend-ram for hugepages, the SMMU
+     * options accel=off refuses (ats, ril, ssidsize, oas, cmdqv) left out;
+     * rombar, pref64-reserve, ras, prealloc and -numa dist are kept.
+     */
 } QfVmArgvOptions;
 
 /* The QEMU argv (argv[0] included), NULL-terminated. */
