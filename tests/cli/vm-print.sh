@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # qfork vm on the fixture hosts: the command line printed for the 1-GPU and
-# 4-GPU Grace hosts is exactly the reviewed one in tests/fixtures/vm/, and
+# 4-GPU Grace hosts, the GH200 and the GB200 tray (without and with EGM;
+# docs/grace-vm.md quotes them) is exactly the reviewed one in
+# tests/fixtures/vm/, and
 # the VM description (JSON) of the 4-GPU host too; --gpu, overrides and
 # extra QEMU arguments after "--".
 . "$(dirname "$0")/lib/common.sh"
@@ -9,7 +11,7 @@ sysfs=$top/tests/fixtures/sysfs
 golden=$top/tests/fixtures/vm
 Q=(--qemu qemu-system-aarch64)
 
-for host in grace-1gpu grace-4gpu grace-2gpu-shared; do
+for host in grace-1gpu grace-4gpu grace-2gpu-shared gh200 gb200 gb200-egm-rfc; do
     out=$("$QFORK" vm --sysroot "$sysfs/$host" "${Q[@]}" 2>/dev/null) ||
         fail "qfork vm --sysroot $sysfs/$host failed"
     if [ "$out" != "$(cat "$golden/$host.cmdline")" ]; then
