@@ -49,13 +49,17 @@ gboolean qf_state_make_dir(const char *dir, GError **error)
 }
 
 /*
- * g_file_set_contents() writes a temporary and renames it over the
- * target, so a reader sees the old file or the new one, never a part.
+ * Write a temporary and rename it over the target, so a reader sees the
+ * old file or the new one, never a part.  No fsync: the state has to
+ * outlive a killed qfork, which the page cache does.  (g_file_set_contents()
+ * would fsync the file and its directory whenever the target exists - for
+ * the journal, twice per entry of a push -a, which defers the index.)
  */
 static gboolean save_key_file(const char *state_dir, const char *name,
                               GKeyFile *kf, GError **error)
 {
     g_autofree char *path = g_build_filename(state_dir, name, NULL);
+    g_autofree char *tmp = g_strconcat(path, ".new", NULL);
     g_autofree char *data = NULL;
     gsize len;
     g_autoptr(GError) local = NULL;
@@ -64,9 +68,18 @@ static gboolean save_key_file(const char *state_dir, const char *name,
         return FALSE;
     }
     data = g_key_file_to_data(kf, &len, NULL);
-    if (!g_file_set_contents(path, data, len, &local)) {
-        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot write %s: %s", path,
+    if (!g_file_set_contents_full(tmp, data, (gssize)len,
+                                  G_FILE_SET_CONTENTS_NONE, 0644, &local)) {
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot write %s: %s", tmp,
                     local->message);
+        g_unlink(tmp);
+        return FALSE;
+    }
+    if (g_rename(tmp, path) < 0) {
+        int saved = errno;
+        g_set_error(error, QF_ERROR, QF_ERROR_IO, "cannot rename %s to %s: %s",
+                    tmp, path, g_strerror(saved));
+        g_unlink(tmp);
         return FALSE;
     }
     return TRUE;
