@@ -90,8 +90,9 @@ awk -v s="${later:0:12}" '$0 == "upstream " s {b=1; next} /^[^ ]/ {b=0} b' serie
     grep -qx "  patch $bp" || fail "series.conf lacks the backport's patch line"
 awk -v s="${feature:0:12}" '$0 == "upstream " s {b=1; next} /^[^ ]/ {b=0} b' series.conf >"$work/feature.block"
 grep -qx '  first-release v1.1' "$work/feature.block" || fail "first-release not set"
+grep -qx '  evidence ancestry v1.1' "$work/feature.block" || fail "its evidence not set"
 grep -q '  patch' "$work/feature.block" && fail "feature keeps its backport"
-ok "series.conf: backport listed, first-release set, old backport dropped"
+ok "series.conf: backport listed, first-release and its evidence set, old backport dropped"
 grep -q '^source git$' base.lock && grep -q "^commit $(git -C "$u" rev-parse v1.1)$" base.lock ||
     fail "base.lock does not record the git tag"
 ok "base.lock: from the upstream git's tag v1.1"

@@ -21,6 +21,9 @@
 #include "qf-series-edit.h"
 #include "qf-state.h"
 
+/* How a note says a first-release is only an upper bound. */
+#define UPPER_BOUND "(an upper bound; check it)"
+
 char *rebase_commit_entry(Run *run, const QfEntry *e, const QfPatch *patch,
                           const QfApplyResult *r, GError **error)
 {
@@ -217,8 +220,7 @@ static StepResult apply_entry(Run *run, QfRebaseItem *it, const QfEntry *e,
                 it->notes,
                 g_strdup_printf(
                     "the release data said QEMU %s lacks it, but the patch "
-                    "reverse-applies: first-release set to v%s (an upper "
-                    "bound; check it)",
+                    "reverse-applies: first-release set to v%s " UPPER_BOUND,
                     v, v));
         }
         return STEP_OK;
@@ -397,6 +399,29 @@ static void add_edit(GArray *edits, QfSeriesEditKind kind, const char *entry,
     g_array_append_val(edits, e);
 }
 
+/*
+ * The evidence for the first-release the rebase records: the upstream
+ * git's tags (ancestry), or the patch reverse-applying on the new base -
+ * an upper bound, which only `qfork verify-base` can settle.  series.conf
+ * refuses an ancestry evidence that disagrees with the first-release.
+ */
+static const char *first_release_evidence(const QfRebaseItem *it,
+                                          const char *version, GPtrArray *keep)
+{
+    for (guint n = 0; n < it->notes->len; n++) {
+        if (strstr(it->notes->pdata[n], UPPER_BOUND)) {
+            char *why = g_strdup_printf(
+                "none: the patch reverse-applies on QEMU %s, an upper bound "
+                "for its first release (qfork rebase)",
+                version);
+            g_ptr_array_add(keep, why);
+            return why;
+        }
+    }
+    g_ptr_array_add(keep, g_strdup_printf("ancestry %s", it->first_release));
+    return g_ptr_array_index(keep, keep->len - 1);
+}
+
 static char *edited_series(Run *run, GPtrArray *notes, GError **error)
 {
     g_autofree char *text = NULL;
@@ -404,6 +429,7 @@ static char *edited_series(Run *run, GPtrArray *notes, GError **error)
     g_autofree char *t = rebase_get(run, "new-tarball");
     g_autofree char *s = rebase_get(run, "new-sha256");
     g_autoptr(GArray) edits = g_array_new(FALSE, TRUE, sizeof(QfSeriesEdit));
+    g_autoptr(GPtrArray) evidence = g_ptr_array_new_with_free_func(g_free);
     QfBasePin pin = {v, t, s};
 
     if (!g_file_get_contents(run->series->path, &text, NULL, error)) {
@@ -427,6 +453,8 @@ static char *edited_series(Run *run, GPtrArray *notes, GError **error)
         if (it->first_release) {
             add_edit(edits, QF_EDIT_SET_FIRST_RELEASE, it->name,
                      it->first_release);
+            add_edit(edits, QF_EDIT_SET_EVIDENCE, it->name,
+                     first_release_evidence(it, v, evidence));
         }
     }
     return qf_series_edit(text, run->series, &pin, (QfSeriesEdit *)edits->data,
