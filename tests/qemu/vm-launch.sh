@@ -39,17 +39,11 @@ skip() { echo "$*"; exit 77; }
 [ -x "$qfork" ] || { echo "qfork not built ($qfork): run make qfork" >&2; exit 1; }
 [ -x "$python" ] || skip "needs $python (Debian: python3) for qtest and the table checks"
 
+. "$top/tests/qemu/lib/vm-tables.bash"
 make -s -C "$top" -f tests/tools/tools.mk tools
-acpi_dump=$top/build/tools/acpi-dump
 
 work=$(mktemp -d)
-qemu_pid=
-cleanup() {
-    [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'rm -rf "$work"' EXIT
 
 # The firmware qfork vm names by default, with a variable store of this
 # run's own (neither runs here: -S, then qtest).
@@ -65,53 +59,13 @@ else
     overrides+=(--override egm=off)
 fi
 
-# Bus numbers for the root ports, as firmware would assign them: port p of
-# the pxb-pcie with bus_nr B gets secondary = subordinate = B + 1 + p.
-program_buses() {   # program_buses SOCKET VM-JSON
-    "$python" - "$1" "$2" <<'PY'
-import json, socket, sys
-
-ECAM = 0x4010000000          # virt's high ECAM (RAM below 255 GiB)
-sock = socket.socket(socket.AF_UNIX)
-sock.connect(sys.argv[1])
-rd = sock.makefile("r")
-
-def qtest(cmd):
-    sock.sendall((cmd + "\n").encode())
-    while True:
-        line = rd.readline().split()
-        if line and line[0] == "OK":
-            return line[1:]
-        if line and line[0] == "FAIL":
-            sys.exit("qtest: %s: %s" % (cmd, " ".join(line)))
-
-def cfg(bus, dev, reg):
-    return ECAM + (bus << 20) + (dev << 15) + reg
-
-def readw(addr):
-    return int(qtest("readw 0x%x" % addr)[0], 16)
-
-if (readw(cfg(0, 0, 0)), readw(cfg(0, 0, 2))) != (0x1b36, 0x0008):
-    sys.exit("no virt PCIe host bridge at ECAM 0x%x" % ECAM)
-vm = json.load(open(sys.argv[2]))
-for smmu in vm["smmus"]:
-    b = smmu["bus-nr"]
-    for p, gpu in enumerate(smmu["gpus"]):
-        ids = (readw(cfg(b, p, 0)), readw(cfg(b, p, 2)))
-        if ids != (0x1b36, 0x000c):
-            sys.exit("%s: no pcie-root-port at %02x:%02x.0 (found %04x:%04x)"
-                     % (gpu["port"], b, p, ids[0], ids[1]))
-        qtest("writeb 0x%x 0x%x" % (cfg(b, p, 0x18), b))
-        qtest("writeb 0x%x 0x%x" % (cfg(b, p, 0x19), b + 1 + p))
-        qtest("writeb 0x%x 0x%x" % (cfg(b, p, 0x1a), b + 1 + p))
-sock.close()
-PY
-}
-
 # IORT and SRAT against the VM description; prints what it checked.
 check_tables() {   # check_tables TABLE-DIR VM-JSON
-    "$python" - "$1" "$2" <<'PY'
-import json, struct, sys
+    "$python" - "$1" "$2" "$top/tests/qemu/lib" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from acpi_tables import (iort_nodes, smmuv3_base, srat_entries,
+                         IORT_ROOT_COMPLEX, IORT_SMMUV3)
 
 tables, vm = sys.argv[1], json.load(open(sys.argv[2]))
 failed = []
@@ -120,18 +74,9 @@ def fail(msg):
     failed.append(msg)
     print("FAIL " + msg)
 
-iort = open(tables + "/IORT.dat", "rb").read()
-count, first = struct.unpack_from("<II", iort, 36)
-nodes, off = {}, first
-for _ in range(count):
-    typ, length = struct.unpack_from("<BH", iort, off)
-    nmap, mapoff = struct.unpack_from("<II", iort, off + 8)
-    maps = [struct.unpack_from("<IIIII", iort, off + mapoff + 20 * i)
-            for i in range(nmap)]
-    nodes[off] = (typ, maps, iort[off:off + length])
-    off += length
-smmu_nodes = {o: n for o, n in nodes.items() if n[0] == 4}
-rcs = [n for n in nodes.values() if n[0] == 2]
+nodes = iort_nodes(open(tables + "/IORT.dat", "rb").read())
+smmu_nodes = {o: n for o, n in nodes.items() if n[0] == IORT_SMMUV3}
+rcs = [n for n in nodes.values() if n[0] == IORT_ROOT_COMPLEX]
 if len(smmu_nodes) != len(vm["smmus"]):
     fail("IORT has %d SMMUv3 nodes, the VM %d SMMUs"
          % (len(smmu_nodes), len(vm["smmus"])))
@@ -152,21 +97,11 @@ for smmu in vm["smmus"]:
         fail("%s shares its SMMUv3 node with another root complex"
              % smmu["id"])
     used.add(ref)
-    base = struct.unpack_from("<Q", smmu_nodes[ref][2], 16)[0]
+    base = smmuv3_base(smmu_nodes[ref][2])
     print("ok IORT: %s RIDs 0x%04x-0x%04x -> SMMUv3 node at 0x%x (base 0x%x)"
           % (smmu["bus"], want[0], want[0] + want[1], ref, base))
 
-srat = open(tables + "/SRAT.dat", "rb").read()
-got, off = [], 48
-while off < len(srat):
-    typ, length = srat[off], srat[off + 1]
-    if length < 2:
-        sys.exit("SRAT: bad subtable length at %d" % off)
-    if typ == 5:
-        handle, domain, seg, bus, devfn = struct.unpack_from(
-            "<xxxBIHBB", srat, off)
-        got.append((domain, handle, seg, bus, devfn >> 3, devfn & 7))
-    off += length
+got = srat_entries(open(tables + "/SRAT.dat", "rb").read())[1]
 want = []
 for smmu in vm["smmus"]:
     for p, gpu in enumerate(smmu["gpus"]):
@@ -223,25 +158,11 @@ for host in grace-1gpu grace-2gpu-shared grace-4gpu gh200 gb200 gb200-egm-rfc; d
     fi
 
     # 2. The same command line with a qtest socket instead of TCG.
-    qargs=()
-    for a in "${args[@]:1}"; do
-        [ "$a" = tcg ] && a=qtest
-        qargs+=("$a")
-    done
-    sock=$work/$host.qtest
-    "$qemu" "${qargs[@]}" -qtest "unix:$sock,server=on,wait=off" \
-        -display none -nodefaults >"$work/$host.log" 2>&1 &
-    qemu_pid=$!
-    for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
-    if ! program_buses "$sock" "$json" ||
-        ! "$acpi_dump" --socket "$sock" -o "$work/tables-$host" >/dev/null; then
-        echo "FAIL $host: could not read the tables"; cat "$work/$host.log"
+    if ! vm_read_tables "$json" "$work/tables-$host" "${args[@]}"; then
+        echo "FAIL $host: could not read the tables"
         failed=1
     elif ! check_tables "$work/tables-$host" "$json"; then
         failed=1
     fi
-    kill "$qemu_pid" 2>/dev/null || true
-    wait "$qemu_pid" 2>/dev/null || true
-    qemu_pid=
 done
 exit "$failed"
