@@ -27,7 +27,7 @@ echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { return d && n
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     $(pkg-config --cflags glib-2.0) -I"$lib" \
     "$top/tests/fuzz/fuzz-series.c" "$lib/qf-series.c" "$lib/qf-error.c" \
-    "$lib/qf-file.c" \
+    "$lib/qf-fs.c" \
     $(pkg-config --libs glib-2.0) -o "$out/fuzz-series" || exit 1
 
 # Seeds: the real file, and pieces of it so that mutations stay cheap.

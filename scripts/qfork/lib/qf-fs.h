@@ -1,7 +1,7 @@
 /*
  * qfork: the file helpers the library shares - removing a tree, copying a
- * file, listing and comparing files.  Every failure sets a GError naming
- * the path.
+ * file, listing and comparing files, reading a file the user names.  Every
+ * failure sets a GError naming the path.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -31,5 +31,17 @@ gboolean qf_fs_same_content(const char *a, const char *b);
 
 /* The file's sha256 as 64 lowercase hex digits. */
 char *qf_fs_sha256(const char *path, GError **error);
+
+/*
+ * Read all of @path, which must be a regular file (symlinks to one are
+ * followed).  A FIFO, device, socket or directory is refused without
+ * blocking on it: opening a FIFO for reading waits for a writer, and
+ * qfork would wait holding the tree's lock.  QF_ERROR_NOT_FOUND when
+ * @path does not exist, QF_ERROR_IO otherwise; messages name @path.
+ * The contents are NUL-terminated (not counted in *@len; @len may be
+ * NULL).
+ */
+gboolean qf_fs_read_regular(const char *path, char **contents, gsize *len,
+                            GError **error);
 
 #endif

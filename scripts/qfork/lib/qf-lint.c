@@ -12,7 +12,7 @@
 
 #include <string.h>
 
-#include "qf-file.h"
+#include "qf-fs.h"
 
 typedef struct Lint {
     const QfSeries *series;
@@ -307,7 +307,7 @@ static void check_listed_patch(Lint *l, const QfEntry *e, GHashTable *listed)
                 e->name);
         return;
     }
-    if (!qf_file_read_regular(path, &contents, NULL, &error)) {
+    if (!qf_fs_read_regular(path, &contents, NULL, &error)) {
         problem(l, "%s:%u: patch file of %s entry %s: %s", l->name, line,
                 qf_entry_kind_name(e->kind), e->name, error->message);
         return;

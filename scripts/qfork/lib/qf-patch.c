@@ -16,7 +16,7 @@
 #include "qf-base85.h"
 #include "qf-delta.h"
 #include "qf-error.h"
-#include "qf-file.h"
+#include "qf-fs.h"
 
 /* One line of the patch: len excludes the '\n' but keeps any '\r'. */
 typedef struct Line {
@@ -1642,7 +1642,7 @@ QfPatch *qf_patch_load(const char *path, GError **error)
     g_autofree char *data = NULL;
     gsize len;
 
-    if (!qf_file_read_regular(path, &data, &len, error)) {
+    if (!qf_fs_read_regular(path, &data, &len, error)) {
         return NULL;
     }
     return qf_patch_parse(data, len, path, error);

@@ -10,7 +10,7 @@
  */
 #include "qf-series.h"
 #include "qf-error.h"
-#include "qf-file.h"
+#include "qf-fs.h"
 
 #include <string.h>
 
@@ -1011,7 +1011,7 @@ static char *read_series_file(const char *path, gsize *len, GError **error)
 {
     char *text = NULL;
 
-    if (!qf_file_read_regular(path, &text, len, error)) {
+    if (!qf_fs_read_regular(path, &text, len, error)) {
         return NULL;
     }
     return text;
