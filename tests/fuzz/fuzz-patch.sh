@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Bounded libFuzzer run of the patch parser and the applier's (read-only)
 # prepare step, built with ASan and UBSan from the library sources.
+# With QF_FUZZ_TARGET=apply (tests/fuzz/fuzz-apply.sh), the same seeds
+# drive tests/fuzz/fuzz-apply.c instead: the whole apply path, writing
+# into a fresh copy of the fixture tree for every input.
 #
 # The seed corpus is generated here: git format-patch output (text,
 # binary literal and delta, rename, mode change, symlink, CRLF) plus
 # quilt-style patches; the fixture tree is the base those patches apply
 # to, so fuzzed inputs reach hunk placement and delta application.
 #
-# Environment: QF_FUZZ_SECONDS (default 25).  A crashing input is kept
-# in build/fuzz/ (crash-*, leak-*, timeout-*) for reproduction:
-#   build/fuzz/fuzz-patch build/fuzz/crash-<sha>
+# Environment: QF_FUZZ_SECONDS (default 25), QF_FUZZ_TARGET (patch or
+# apply).  A crashing input is kept in build/fuzz/ (crash-*, leak-*,
+# timeout-*) for reproduction:
+#   QF_FUZZ_TREE=build/fuzz/seed-tree build/fuzz/fuzz-patch build/fuzz/patch-crash-<sha>
+#   QF_FUZZ_TREE=build/fuzz/seed-tree build/fuzz/fuzz-apply build/fuzz/apply-crash-<sha>
 # Exit 0 pass, 77 skip (last line says why), anything else fails.
 set -eu
 
@@ -17,6 +22,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 lib=$top/scripts/qfork/lib
 out=$top/build/fuzz
 secs=${QF_FUZZ_SECONDS:-25}
+target=${QF_FUZZ_TARGET:-patch}
+case $target in
+patch | apply) ;;
+*) echo "QF_FUZZ_TARGET must be patch or apply, not $target" >&2; exit 1 ;;
+esac
 
 skip() {
     echo "$1"
@@ -45,10 +55,10 @@ mkdir -p "$out"
 "$cc" -std=c11 -g -O1 -Wall -Wextra -Werror \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -I"$lib" $(pkg-config --cflags glib-2.0) \
-    "$top/tests/fuzz/fuzz-patch.c" \
+    "$top/tests/fuzz/fuzz-$target.c" \
     "$lib/qf-patch.c" "$lib/qf-apply.c" "$lib/qf-base85.c" \
-    "$lib/qf-delta.c" "$lib/qf-error.c" "$lib/qf-file.c" \
-    $(pkg-config --libs glib-2.0 zlib) -o "$out/fuzz-patch"
+    "$lib/qf-delta.c" "$lib/qf-error.c" "$lib/qf-fs.c" \
+    $(pkg-config --libs glib-2.0 zlib) -o "$out/fuzz-$target"
 
 # ---- seed corpus from a real repository ---------------------------------
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null LC_ALL=C
@@ -56,7 +66,10 @@ export GIT_AUTHOR_NAME='Fuzz Seed' GIT_AUTHOR_EMAIL=seed@example.com
 export GIT_COMMITTER_NAME='Fuzz Seed' GIT_COMMITTER_EMAIL=seed@example.com
 export GIT_AUTHOR_DATE=2024-03-01T12:00:00+0000
 export GIT_COMMITTER_DATE=2024-03-01T12:00:00+0000
-repo=$work/repo seeds=$work/seeds corpus=$work/corpus tree=$work/tree
+repo=$work/repo seeds=$work/seeds corpus=$work/corpus
+# Kept in build/fuzz/ to reproduce a failure with QF_FUZZ_TREE (see above).
+tree=$out/seed-tree
+rm -rf "$tree"
 mkdir -p "$repo" "$seeds" "$corpus" "$tree"
 (
     cd "$repo"
@@ -84,7 +97,13 @@ mkdir -p "$repo" "$seeds" "$corpus" "$tree"
     ln -s run.sh current
     git add -A && git commit -qm "rename, mode, symlink"
     git rm -q eof.txt && git commit -qm "delete"
-    git format-patch -q -o "$seeds" base
+    # A copy, and a new directory beside a new symlink: the extended
+    # headers and path layouts the apply path must check against each other.
+    cp hw/acpi/generic-initiator.c hw/acpi/gi-copy.c
+    echo "line 41" >>hw/acpi/gi-copy.c
+    mkdir -p newdir && echo new >newdir/file && ln -s run.sh newlink
+    git add -A && git commit -qm "copy, new directory, new symlink"
+    git format-patch -q -C -C -o "$seeds" base
     git diff --binary base HEAD >"$seeds/all.diff"
     git diff -U0 base HEAD~5 >"$seeds/u0.diff"
     git archive base | tar -x -C "$tree"
@@ -174,14 +193,16 @@ EOF
 echo "fuzzing for ${secs}s with $(find "$seeds" -type f | wc -l) seeds"
 # glib 2.74 caches slices: make every allocation visible to LeakSanitizer.
 export G_SLICE=always-malloc G_DEBUG=gc-friendly QF_FUZZ_TREE=$tree
+# fuzz-apply writes its copies of the tree here (removed with $work).
+export QF_FUZZ_SCRATCH=$work
 status=0
-"$out/fuzz-patch" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-    -max_len=65536 -dict="$work/dict" -artifact_prefix="$out/" \
+"$out/fuzz-$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -max_len=65536 -dict="$work/dict" -artifact_prefix="$out/$target-" \
     -print_final_stats=1 "$corpus" "$seeds" >"$work/fuzz.log" 2>&1 || status=$?
 if [ "$status" -ne 0 ]; then
     cat "$work/fuzz.log"
-    echo "fuzz-patch found a failure (exit $status); the input is kept in build/fuzz/"
+    echo "fuzz-$target found a failure (exit $status); the input is kept in build/fuzz/"
     exit 1
 fi
 tail -n 15 "$work/fuzz.log"
-echo "fuzz-patch: no failure in ${secs}s"
+echo "fuzz-$target: no failure in ${secs}s"
