@@ -92,6 +92,23 @@ static inline void fixture_copy_free(char *root)
     g_free(root);
 }
 
+/*
+ * A copy of gb200-egm-rfc where 0009:01:00.0 has an EGM region of its own
+ * (6) beside its socket's (4): the inconsistent host of issue 13.
+ */
+static inline char *fixture_egm_conflict(void)
+{
+    char *root = fixture_copy("gb200-egm-rfc");
+    g_autofree char *dir = g_build_filename(
+        root, "sys/bus/pci/devices/0009:01:00.0/nvgrace_gpu_vfio_pci.egm.6/"
+        "egm/egm6", NULL);
+    g_autofree char *size = g_build_filename(dir, "egm_size", NULL);
+
+    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+    g_assert_true(g_file_set_contents(size, "0x1000000000\n", -1, NULL));
+    return root;
+}
+
 static inline void drop(const char *root, const char *rel)
 {
     g_autofree char *path = g_build_filename(root, rel, NULL);

@@ -324,11 +324,7 @@ static void test_egm_layouts(void)
 {
     g_autoptr(GPtrArray) rfc = run_fixture("gb200-egm-rfc");
     g_autoptr(GPtrArray) cls = run_fixture("gb200-egm-class");
-    char *root = fixture_copy("gb200-egm-rfc");
-    g_autofree char *dir = g_build_filename(
-        root, "sys/bus/pci/devices/0009:01:00.0/nvgrace_gpu_vfio_pci.egm.6/"
-        "egm/egm6", NULL);
-    g_autofree char *size = g_build_filename(dir, "egm_size", NULL);
+    char *root = fixture_egm_conflict();
     g_autoptr(GPtrArray) bad = NULL;
 
     dump(rfc);
@@ -340,8 +336,6 @@ static void test_egm_layouts(void)
     g_assert_nonnull(find(cls, QF_FINDING_OK, "egm 5", "0019:01:00.0 "
                           "(sys/class/egm gpu_devices)"));
     /* two regions on one socket: what `qfork vm` leaves out, doctor fails */
-    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
-    g_assert_true(g_file_set_contents(size, "0x1000000000\n", -1, NULL));
     bad = run(root);
     dump(bad);
     g_assert_nonnull(find(bad, QF_FINDING_FAIL, "egm", "different EGM "

@@ -575,17 +575,11 @@ static void test_egm_tray(void)
 /* An inconsistent socket: EGM left out saying so, not a refusal. */
 static void test_egm_conflict(void)
 {
-    char *root = fixture_copy("gb200-egm-rfc");
-    g_autofree char *dir = g_build_filename(
-        root, "sys/bus/pci/devices/0009:01:00.0/nvgrace_gpu_vfio_pci.egm.6/"
-        "egm/egm6", NULL);
-    g_autofree char *size = g_build_filename(dir, "egm_size", NULL);
+    char *root = fixture_egm_conflict();
     g_autoptr(QfTopology) topo = NULL;
     g_autoptr(QfVmConfig) cfg = NULL;
     g_autoptr(GError) err = NULL;
 
-    g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
-    g_assert_true(g_file_set_contents(size, "0x1000000000\n", -1, NULL));
     topo = qf_topology_read(root, &err);
     g_assert_no_error(err);
     cfg = qf_vmconfig_from_topology(topo, NULL, &err);

@@ -72,7 +72,7 @@ typedef enum {
     QF_EGM_NONE,
     QF_EGM_OWN,                     /* its own egm.<pxm> auxiliary device */
     QF_EGM_SOCKET,                  /* another GPU's on its host node (RFC) */
-    QF_EGM_CLASS,                   /* listed in sys/class/egm/.../gpu_devices */
+    QF_EGM_CLASS,                   /* in sys/class/egm/.../gpu_devices */
 } QfEgmFrom;
 
 typedef struct QfHugepages {
