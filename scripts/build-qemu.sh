@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # Build qemu-system-aarch64 and the QEMU qtests that `make check` runs, in
-# qemu/build, with ninja.  Progress is shown every few percent; the full
-# ninja output is kept in qemu/build/grace-build.log and its tail is shown
-# when the build fails.
+# qemu/build (qemu/build-ARCH for a cross build, GRACE_ARCH), with ninja.
+# Progress is shown every few percent; the full ninja output is kept in
+# grace-build.log there and its tail is shown when the build fails.
 #
 # usage: scripts/build-qemu.sh [TREE]      JOBS=N (default 2)
 set -euo pipefail
 . "$(dirname "$0")/pipeline-lib.sh"
 
 tree=$(cd "${1:-$TOP/qemu}" && pwd) || die "no QEMU tree at ${1:-$TOP/qemu}"
-build=$tree/build
+build=$(grace_build_dir "$tree")
+rel=${build#"$TOP"/}
 [ -f "$build/build.ninja" ] || die "$build is not configured (run scripts/configure-qemu.sh)"
 
 # What `make check` needs: the emulator, and QEMU's own qtests for the
-# SMMUv3/NUMA/ACPI area (run by tests/qemu/qtest-*.sh).
-targets=(
-    qemu-system-aarch64
+# SMMUv3/NUMA/ACPI area (run by tests/qemu/qtest-*.sh).  A cross build
+# needs no qtests of its own: the tests run this machine's (they only
+# drive QEMU over a socket) against the cross-built binary.
+targets=(qemu-system-aarch64)
+grace_is_cross || targets+=(
     tests/qtest/iommu-smmuv3-test
     tests/qtest/numa-test
     tests/qtest/bios-tables-test
@@ -66,9 +69,24 @@ rc=${PIPESTATUS[0]}
 set -e
 if [ "$rc" -ne 0 ]; then
     grep -n -A20 '^FAILED' "$log" | head -n 60 >&2 || tail -n 40 "$log" >&2
-    die "QEMU build failed (full log: qemu/build/grace-build.log)"
+    die "QEMU build failed (full log: $rel/grace-build.log)"
 fi
 link_option_roms
 hits=$(ccache --print-stats 2>/dev/null | awk '$1 == "direct_cache_hit" || $1 == "preprocessed_cache_hit" { h += $2 } END { print h + 0 }') || true
 note "built in $(($(date +%s) - start))s; ccache hits this build: $(( ${hits:-0} - ${ccache_before:-0} ))"
-note "$("$build/qemu-system-aarch64" --version | head -n 1)"
+# A binary for another architecture gets a one-word command that runs it
+# under qemu-user, for tests and tools that take QEMU_SYSTEM=COMMAND.
+write_user_wrapper() {
+    local w=$build/qemu-system-aarch64-user
+    printf '#!/bin/sh\n# %s under qemu-user (scripts/build-qemu.sh)\nexec%s "$@"\n' \
+        "$rel/qemu-system-aarch64" "$(printf ' %q' "${run[@]}")" >"$w.tmp"
+    chmod +x "$w.tmp"
+    mv -f "$w.tmp" "$w"
+}
+runner=$(binary_runner "$build/qemu-system-aarch64") || exit 1
+mapfile -t run <<<"$runner"
+if [ ${#run[@]} -gt 1 ]; then
+    write_user_wrapper
+    note "an $(elf_deb_arch "$build/qemu-system-aarch64") binary: run here as $rel/qemu-system-aarch64-user (qemu-user)"
+fi
+note "$("${run[@]}" --version | head -n 1)"

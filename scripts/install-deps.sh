@@ -5,6 +5,10 @@
 #  - meson >= 1.5 and python3-pycotap from bookworm-backports (QEMU 11.x
 #    needs them); a backports source is added, if missing, with the same
 #    mirror URIs that the machine's own apt sources use for bookworm.
+#  - for a cross build (GRACE_ARCH, i.e. make ARCH=arm64, differs from
+#    this machine's architecture): Debian's cross toolchain, the target's
+#    -dev libraries from multiarch (dpkg --add-architecture) and
+#    qemu-user-static to run the result.  Only then.
 #  - python3-qemu-qmp, which only Debian unstable has (arch all, depends
 #    only on python3): the pinned .deb is fetched from the same mirror's
 #    pool and checked against its sha256, or, if the pool has moved on,
@@ -34,7 +38,27 @@ APT_PACKAGES=(
     acpica-tools ipxe-qemu qemu-efi-aarch64
     # tests/cli/series-html.sh opens the rendered table page headless
     chromium
+    # make deb (scripts/build-deb.sh) and its tests
+    lintian
+    # tests/ci, tests/slow/gitlab-ci-local.sh: npm tools, gitlab-ci-local's rsync
+    rsync
 )
+# Node.js and npm from Debian, unless the machine has an npm of its own.
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
+# A cross build for GRACE_ARCH: the libraries of the QEMU build above, for
+# that architecture, and its pkg-config (pkgconf is Multi-Arch: same).
+# Bookworm's libfdt-dev is not Multi-Arch: same (installing it for arm64
+# would remove the amd64 one): the cross build takes libfdt1 and links it
+# through a symlink of its own (scripts/configure-qemu.sh).
+CROSS_ARCH=''
+if grace_is_cross; then
+    CROSS_ARCH=$(grace_arch)
+    deb_gnu_type "$CROSS_ARCH" >/dev/null
+    APT_PACKAGES+=(crossbuild-essential-"$CROSS_ARCH" qemu-user-static)
+    for p in pkgconf libglib2.0-dev libpixman-1-dev libfdt1 libcap-ng-dev zlib1g-dev; do
+        APT_PACKAGES+=("$p:$CROSS_ARCH")
+    done
+fi
 # For tests and one-off needs: more packages, space-separated.
 # shellcheck disable=SC2206
 APT_PACKAGES+=(${DEPS_EXTRA_PACKAGES:-})
@@ -56,8 +80,11 @@ installed() {
 # One dpkg-query for the whole list keeps the all-present case quick.
 missing_apt() {
     local have
-    have=$(dpkg-query -W -f='${Package} ${Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null |
-           awk '/ install ok installed$/ { print $1 }')
+    # PKG:ARCH for every installed package, and PKG alone for this
+    # machine's architecture (or all), as the list names them.
+    have=$(dpkg-query -W -f='${Package} ${Architecture} ${Status}\n' "${APT_PACKAGES[@]}" 2>/dev/null |
+           awk -v native="$(native_arch)" '/ install ok installed$/ {
+               print $1 ":" $2; if ($2 == native || $2 == "all") print $1 }')
     printf '%s\n' "${APT_PACKAGES[@]}" | grep -vxF -f <(printf '%s\n' "$have") || true
 }
 
@@ -85,6 +112,7 @@ print_commands() {
     mirror=$(apt_bookworm_uris | head -n 1)
     echo "Run as root (or with sudo):"
     if [ -n "$apt" ]; then
+        cross_arch_enabled || echo "  dpkg --add-architecture $CROSS_ARCH"
         echo "  apt-get update"
         echo "  apt-get install -y --no-install-recommends $apt"
     fi
@@ -112,8 +140,18 @@ apt_update() {
     apt_updated=1
 }
 
+# dpkg knows the cross build's architecture (or there is none).
+cross_arch_enabled() {
+    [ -z "$CROSS_ARCH" ] || dpkg --print-foreign-architectures | grep -qx "$CROSS_ARCH"
+}
+
 install_apt() {
     banner "deps: installing from Debian 12: $*"
+    if ! cross_arch_enabled; then
+        note "dpkg --add-architecture $CROSS_ARCH (Debian multiarch, for the cross build)"
+        dpkg --add-architecture "$CROSS_ARCH" || die "dpkg --add-architecture $CROSS_ARCH failed"
+        apt_updated=''
+    fi
     apt_update
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null ||
         die "apt-get install $* failed"

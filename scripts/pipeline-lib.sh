@@ -150,3 +150,84 @@ apt_private_download() {
     rm -rf "$state"
     return "$rc"
 }
+
+# --- the host the binary is built for ------------------------------------
+#
+# GRACE_ARCH (make ARCH=...) is the Debian architecture that the built
+# qemu-system-aarch64 runs on; by default this machine's own.  A build for
+# this machine's architecture goes to qemu/build, any other (a cross build,
+# e.g. arm64 on x86-64 for a Grace host) to qemu/build-ARCH, from the same
+# tree.  These functions are the one place that says so.
+
+native_arch() {
+    dpkg --print-architecture
+}
+
+grace_arch() {
+    echo "${GRACE_ARCH:-$(native_arch)}"
+}
+
+grace_is_cross() {
+    [ "$(grace_arch)" != "$(native_arch)" ]
+}
+
+# The build directory of TREE for GRACE_ARCH.
+grace_build_dir() {
+    if grace_is_cross; then
+        echo "$1/build-$(grace_arch)"
+    else
+        echo "$1/build"
+    fi
+}
+
+# The GNU triplet (aarch64-linux-gnu) and CPU (aarch64) of a Debian
+# architecture, default GRACE_ARCH.
+deb_gnu_type() {
+    dpkg-architecture -qDEB_HOST_GNU_TYPE -a"${1:-$(grace_arch)}" 2>/dev/null ||
+        die "unknown Debian architecture '${1:-$(grace_arch)}' (try ARCH=arm64 or ARCH=amd64)"
+}
+deb_gnu_cpu() {
+    dpkg-architecture -qDEB_HOST_GNU_CPU -a"${1:-$(grace_arch)}" 2>/dev/null ||
+        die "unknown Debian architecture '${1:-$(grace_arch)}' (try ARCH=arm64 or ARCH=amd64)"
+}
+
+# The Debian architecture an ELF executable was built for, from its
+# e_machine field (bytes 18-19, little-endian), or nothing.
+elf_deb_arch() {
+    local m
+    m=$(od -An -j18 -N2 -tu2 "$1" 2>/dev/null | tr -d ' ')
+    case $m in
+    62) echo amd64 ;;
+    183) echo arm64 ;;
+    esac
+}
+
+# The command that runs BINARY on this machine, one word per line: the
+# binary itself, or Debian's qemu-user-static emulator for a binary of
+# another architecture.  -L / makes it load the multiarch libraries
+# (libc6:arm64 and the -dev packages' libraries that the cross build
+# linked); the cross toolchain's own prefix (/usr/aarch64-linux-gnu) has a
+# different ld.so and hangs in pthread_create.
+binary_runner() {
+    local arch user
+    arch=$(elf_deb_arch "$1")
+    if [ -n "$arch" ] && [ "$arch" != "$(native_arch)" ]; then
+        user=qemu-$(deb_gnu_cpu "$arch")-static
+        command -v "$user" >/dev/null ||
+            die "$1 is an $arch binary: running it here needs $user (Debian package qemu-user-static; make ARCH=$arch installs it)"
+        printf '%s\n' "$(command -v "$user")" -L /
+    fi
+    printf '%s\n' "$1"
+}
+
+# The fork's version: the pinned base and the number of commits that
+# changed the series (series.conf or patches/), e.g. 11.1.1+grace6.  It
+# grows with every change of the series, and with the base on a rebase;
+# --version (scripts/configure-qemu.sh) and the .deb (scripts/build-deb.sh)
+# say it.  Fails outside a full git clone (a shallow one would count wrong).
+grace_version() {
+    local n
+    [ "$(git -C "$TOP" rev-parse --is-shallow-repository 2>/dev/null)" = false ] || return 1
+    n=$(git -C "$TOP" rev-list --count HEAD -- series.conf patches 2>/dev/null) || return 1
+    echo "$(series_base_attr version)+grace$n"
+}

@@ -10,18 +10,25 @@
 #
 # Variables: QEMU_SOURCE=PATH|URL (where the base comes from, see
 # scripts/fetch-base.sh), JOBS (ninja parallelism, default 2),
-# QEMU_CONFIGURE_EXTRA (extra configure options).
+# QEMU_CONFIGURE_EXTRA (extra configure options), ARCH (the Debian
+# architecture the binary is for: default this machine's, in qemu/build;
+# e.g. `make ARCH=arm64` on x86-64 cross-builds a Grace host's binary in
+# qemu/build-arm64 from the same qemu/ tree, see docs/build.md).
 #
 # `make rebuild` configures and builds qemu/ as it is (no fetch, no push):
 # for a tree with your own edits.
 
 QEMU_DIR := $(TOP)/qemu
-QEMU_BUILD_DIR := $(QEMU_DIR)/build
+NATIVE_ARCH := $(shell dpkg --print-architecture)
+ARCH ?= $(NATIVE_ARCH)
+GRACE_ARCH := $(ARCH)
+# Where scripts/pipeline-lib.sh (the one owner of that rule) builds it.
+QEMU_BUILD_DIR := $(shell GRACE_ARCH=$(ARCH) bash -c '. scripts/pipeline-lib.sh && grace_build_dir $(QEMU_DIR)')
 QEMU_SYSTEM := $(QEMU_BUILD_DIR)/qemu-system-aarch64
 JOBS ?= 2
 
 # The tests and the scripts find the binary, the tool and the sources here.
-export QEMU_SYSTEM QFORK QEMU_SOURCE JOBS QEMU_CONFIGURE_EXTRA TOP
+export QEMU_SYSTEM QFORK QEMU_SOURCE JOBS QEMU_CONFIGURE_EXTRA TOP GRACE_ARCH
 # One clock for the phase banners of a whole `make` run.
 PIPELINE_START := $(shell date +%s)
 export PIPELINE_START

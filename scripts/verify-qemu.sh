@@ -9,8 +9,14 @@
 #               region BARs): its trace event in `-trace help`, with
 #               CONFIG_VFIO=y proving the code is compiled in
 #   --version   names the fork and the series (configure --with-pkgversion)
+#   accel       an aarch64-host binary (a Grace host's) lists kvm
+#
+# A binary built for another architecture (make ARCH=arm64 on x86-64) is
+# run under qemu-user (see binary_runner in pipeline-lib.sh).
 #
 # usage: scripts/verify-qemu.sh [QEMU_BINARY]
+#   QEMU_CONFIG_DEVICES: the build's aarch64-softmmu-config-devices.mak
+#   (default: beside the binary), e.g. the copy an installed package has.
 #   VERIFY_EXTRA="KIND:TYPE:NAME ..." adds requirements (for tests that
 #   must see this script fail), e.g. "device:arm-smmuv3:no-such-prop".
 set -uo pipefail
@@ -19,6 +25,8 @@ set -uo pipefail
 qemu=${1:-${QEMU_SYSTEM:-$TOP/qemu/build/qemu-system-aarch64}}
 [ -x "$qemu" ] || die "$qemu: no such binary (run make first)"
 build=$(cd "$(dirname "$qemu")" && pwd)
+runner=$(binary_runner "$qemu") || exit 1
+mapfile -t run <<<"$runner"
 
 # KIND:TYPE:NAME — what is required, and why (the comment after it).
 REQUIRED=(
@@ -53,11 +61,12 @@ REQUIRED=(
 )
 # shellcheck disable=SC2206
 REQUIRED+=(${VERIFY_EXTRA:-})
-if [ "$(uname -m)" = aarch64 ]; then
+# An aarch64 host runs Grace VMs with KVM: configure enables it there.
+if [ "$(elf_deb_arch "$qemu")" = arm64 ]; then
     REQUIRED+=(accel:kvm:kvm)
 fi
 
-banner "verify: $qemu"
+banner "verify: $qemu${run[1]:+ (an $(elf_deb_arch "$qemu") binary, run by $(basename "${run[0]}"))}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -67,15 +76,15 @@ help_of() {
     local kind=$1 type=$2 f=$work/$1-$2
     if [ ! -f "$f" ]; then
         case $kind in
-        device)  "$qemu" -nodefaults -display none -device "$type,help" ;;
-        object)  "$qemu" -nodefaults -display none -object "$type,help" ;;
-        machine) "$qemu" -nodefaults -display none -machine "$type,help" ;;
+        device)  "${run[@]}" -nodefaults -display none -device "$type,help" ;;
+        object)  "${run[@]}" -nodefaults -display none -object "$type,help" ;;
+        machine) "${run[@]}" -nodefaults -display none -machine "$type,help" ;;
         esac >"$f" 2>&1 || echo "($kind $type: not in this binary)" >>"$f"
     fi
     cat "$f"
 }
 
-config_mak=$build/aarch64-softmmu-config-devices.mak
+config_mak=${QEMU_CONFIG_DEVICES:-$build/aarch64-softmmu-config-devices.mak}
 failures=()
 fail() {
     failures+=("$1")
@@ -104,14 +113,14 @@ check_one() {
             fail "config CONFIG_$type=$name (aarch64-softmmu-config-devices.mak)"
         fi ;;
     trace)
-        [ -f "$work/trace" ] || "$qemu" -trace help >"$work/trace" 2>&1 || true
+        [ -f "$work/trace" ] || "${run[@]}" -trace help >"$work/trace" 2>&1 || true
         if grep -qx "$name" "$work/trace"; then
             ok "trace event ($type): $name"
         else
             fail "trace event ($type): $name"
         fi ;;
     accel)
-        if "$qemu" -accel help 2>/dev/null | grep -qx "$name"; then
+        if "${run[@]}" -accel help 2>/dev/null | grep -qx "$name"; then
             ok "accelerator $name"
         else
             fail "accelerator $name"
@@ -125,7 +134,7 @@ for req in "${REQUIRED[@]}"; do
     check_one "$req"
 done
 
-version=$("$qemu" --version | head -n 1)
+version=$("${run[@]}" --version | head -n 1)
 if [[ $version == *"grace-fork "*" series "* ]]; then
     ok "version: $version"
 else

@@ -5,6 +5,10 @@
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
 qemu_build=$(cd "$(dirname "$qemu")" 2>/dev/null && pwd) || qemu_build=$top/qemu/build
+# QTEST_DIR: where the qtest programs are (default: the binary's build).
+# A cross-built binary is tested with this machine's qtests, which only
+# talk to QEMU over a socket (tests/cross/).
+qtest_dir=${QTEST_DIR:-$qemu_build/tests/qtest}
 
 skip() {
     echo "$*"
@@ -15,7 +19,7 @@ skip() {
 # saying why.
 qtest_program() {
     [ -x "$qemu" ] || skip "qemu-system-aarch64 not built ($qemu): run make first"
-    prog=$qemu_build/tests/qtest/$1
+    prog=$qtest_dir/$1
     [ -x "$prog" ] || skip "$1 not built ($prog): scripts/build-qemu.sh builds it"
 }
 
