@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "qf-vmconfig.h"
 #include "qfork.h"
 
 #define QFORK_VERSION "1.0"
@@ -216,7 +217,7 @@ static const QfCommand commands[] = {
      "  --print              print the command line (the default)\n"
      "  --run                run it (QEMU replaces qfork)\n"
      "  --qemu PATH          the QEMU binary (default $QEMU_SYSTEM, else\n"
-     "                       qemu-system-aarch64 from PATH)\n"
+     "                       " QF_DEFAULT_QEMU ")\n"
      "  --override KEY=VAL   smmu.ats|ril|cmdqv=on|off|auto, smmu.oas=auto|\n"
      "                       44|48, smmu.ssidsize=auto|0..20 (smmuN.KEY for\n"
      "                       the N-th SMMU only), node.cpus=N,\n"

@@ -6,14 +6,21 @@
 #
 #   make qfork          build/qfork
 #   make qfork-tests    build/qfork and build/tests/test-* (tests/unit/)
+#
+# A package build (scripts/build-deb.sh) builds another qfork with
+# BUILD=<its dir>, CC and PKG_CONFIG of the target (a cross build) and
+# QFORK_DEFAULT_QEMU=<the packaged binary> (what `qfork vm` runs).
 
 QFORK_SRC := scripts/qfork
 QFORK_OBJDIR := $(BUILD)/qfork-obj
 QFORK_PKGS := glib-2.0 gio-2.0 libgit2
+PKG_CONFIG ?= pkg-config
 
 QFORK_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 -g \
-	$(shell pkg-config --cflags $(QFORK_PKGS)) -I$(QFORK_SRC)/lib -I$(QFORK_SRC)
-QFORK_LIBS = $(shell pkg-config --libs $(QFORK_PKGS)) -lz
+	$(shell $(PKG_CONFIG) --cflags $(QFORK_PKGS)) -I$(QFORK_SRC)/lib -I$(QFORK_SRC) \
+	$(if $(QFORK_DEFAULT_QEMU),-DQF_DEFAULT_QEMU='"$(QFORK_DEFAULT_QEMU)"') \
+	$(QFORK_EXTRA_CFLAGS)
+QFORK_LIBS = $(shell $(PKG_CONFIG) --libs $(QFORK_PKGS)) -lz
 
 QFORK_LIB_SRCS := $(sort $(wildcard $(QFORK_SRC)/lib/*.c))
 QFORK_CLI_SRCS := $(sort $(wildcard $(QFORK_SRC)/*.c))
@@ -48,10 +55,10 @@ qfork-deps:
 	@missing=; \
 	command -v gcc >/dev/null || missing="$$missing gcc"; \
 	command -v git >/dev/null || missing="$$missing git"; \
-	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
-	pkg-config --exists glib-2.0 gio-2.0 2>/dev/null || missing="$$missing libglib2.0-dev"; \
-	pkg-config --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev"; \
-	pkg-config --exists zlib 2>/dev/null || missing="$$missing zlib1g-dev"; \
+	command -v $(PKG_CONFIG) >/dev/null || missing="$$missing pkg-config"; \
+	$(PKG_CONFIG) --exists glib-2.0 gio-2.0 2>/dev/null || missing="$$missing libglib2.0-dev"; \
+	$(PKG_CONFIG) --exists libgit2 2>/dev/null || missing="$$missing libgit2-dev"; \
+	$(PKG_CONFIG) --exists zlib 2>/dev/null || missing="$$missing zlib1g-dev"; \
 	if [ -n "$$missing" ]; then \
 	    echo "qfork needs these Debian packages:$$missing" >&2; exit 1; \
 	fi
@@ -65,7 +72,7 @@ $(QFORK_LIB_A): $(QFORK_LIB_OBJS)
 	$(AR) rcs $@ $^
 
 $(QFORK): $(QFORK_CLI_OBJS) $(QFORK_LIB_A)
-	$(CC) -o $@ $(QFORK_CLI_OBJS) $(QFORK_LIB_A) $(QFORK_LIBS)
+	$(CC) $(QFORK_EXTRA_LDFLAGS) -o $@ $(QFORK_CLI_OBJS) $(QFORK_LIB_A) $(QFORK_LIBS)
 
 $(BUILD)/tests/test-%: tests/unit/test-%.c $(QFORK_LIB_A) | qfork-deps
 	@mkdir -p $(@D)

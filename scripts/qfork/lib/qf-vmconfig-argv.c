@@ -250,8 +250,8 @@ GStrv qf_vmconfig_argv(const QfVmConfig *cfg, const QfVmArgvOptions *opts)
     GPtrArray *argv = g_ptr_array_new();
 
     opts = opts ? opts : &defaults;
-    g_ptr_array_add(argv, g_strdup(opts->qemu ? opts->qemu
-                                              : "qemu-system-aarch64"));
+    g_ptr_array_add(argv,
+                    g_strdup(opts->qemu ? opts->qemu : QF_DEFAULT_QEMU));
     add_machine(argv, cfg, opts);
     add_numa(argv, cfg, opts);
     for (guint s = 0; s < cfg->smmus->len; s++) {

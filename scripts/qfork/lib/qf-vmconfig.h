@@ -40,6 +40,16 @@
 
 #include "qf-topology.h"
 
+/*
+ * argv[0] when neither --qemu nor $QEMU_SYSTEM names the binary.  A
+ * package of the fork builds qfork with its own binary's path here
+ * (scripts/build-deb.sh), so that `qfork vm --run` starts the fork's QEMU
+ * and not whatever qemu-system-aarch64 is first on PATH.
+ */
+#ifndef QF_DEFAULT_QEMU
+#define QF_DEFAULT_QEMU "qemu-system-aarch64"
+#endif
+
 #define QF_VM_FORMAT_VERSION 1
 #define QF_VM_DEFAULT_NODE_CPUS 8
 #define QF_VM_DEFAULT_NODE_MEMORY (16ULL << 30)
@@ -164,7 +174,7 @@ gboolean qf_vmconfig_apply_overrides(QfVmConfig *cfg,
                                      GError **error);
 
 typedef struct QfVmArgvOptions {
-    const char *qemu;           /* argv[0]; NULL: qemu-system-aarch64 */
+    const char *qemu;           /* argv[0]; NULL: QF_DEFAULT_QEMU */
     /*
      * Test aid: the same topology without KVM or host devices, for TCG or
      * qtest: -accel tcg, -cpu max, arm-smmuv3 accel=off, @emulate_device
