@@ -55,7 +55,10 @@ if grace_is_cross; then
     CROSS_ARCH=$(grace_arch)
     deb_gnu_type "$CROSS_ARCH" >/dev/null
     APT_PACKAGES+=(crossbuild-essential-"$CROSS_ARCH" qemu-user-static)
-    for p in pkgconf libglib2.0-dev libpixman-1-dev libfdt1 libcap-ng-dev zlib1g-dev; do
+    # and libgit2-dev's library (its -dev cannot be installed for two
+    # architectures either: scripts/deb.mk): the package's qfork is
+    # cross-built too
+    for p in pkgconf libglib2.0-dev libpixman-1-dev libfdt1 libcap-ng-dev zlib1g-dev libgit2-1.5; do
         APT_PACKAGES+=("$p:$CROSS_ARCH")
     done
 fi
