@@ -66,11 +66,19 @@ fetch() {
     (cd "$new/debs" && apt-get "${APT_PRIVATE_OPTS[@]}" download -qq "$image" \
         "busybox-static/$firmware_suite" "qemu-efi-aarch64/$firmware_suite" >/dev/null) ||
         die "cannot download $image, busybox-static, qemu-efi-aarch64 (arm64)"
+    mkdir -p "$new/unpacked"
     for deb in "$new"/debs/*.deb; do
-        dpkg-deb -x "$deb" "$new/root"
+        dpkg-deb -x "$deb" "$new/unpacked"
         printf '%s=%s\n' "$(dpkg-deb -f "$deb" Package | tr a-z- A-Z_)" \
             "$(dpkg-deb -f "$deb" Version)"
     done | sed 's/^LINUX_IMAGE_[^=]*=/KERNEL_VERSION=/' >"$new/debs/VERSIONS"
+    # Only what the test boots: not the modules, not the other firmware
+    # variants (400 MB of them).
+    mkdir -p "$new/root/boot" "$new/root/usr/bin" "$new/root/usr/share/AAVMF"
+    cp -L "$new"/unpacked/boot/vmlinuz-* "$new/root/boot/"
+    cp -L "$new/unpacked/usr/bin/busybox" "$new/root/usr/bin/"
+    cp -L "$new"/unpacked/usr/share/AAVMF/AAVMF_{CODE,VARS}.fd "$new/root/usr/share/AAVMF/"
+    rm -rf "$new/unpacked"
     (cd "$new/debs" && sha256sum ./*.deb >SHA256SUMS)
     rm -rf "$cache/debs" "$cache/root"
     mv "$new/debs" "$cache/debs"
