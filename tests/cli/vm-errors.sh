@@ -46,6 +46,8 @@ expect_in "warning: EGM left out: EGM is per compute tray: all 4 GPUs that use i
 expect_not_in "/dev/egm" "no EGM for a part of the tray"
 
 # --run with a QEMU that cannot be started: one message, exit 1.
+echo code >"$work/AAVMF_CODE.fd"
+echo vars >"$work/AAVMF_VARS.fd"
 refuse "cannot run $work/no-qemu" --sysroot "$sysfs/grace-1gpu" --run --qemu "$work/no-qemu" \
-    --vars "$work/vm_VARS.fd"
+    --firmware "$work/AAVMF_CODE.fd" --vars "$work/vm_VARS.fd"
 echo "$checks checks passed"
