@@ -13,8 +13,9 @@
  *   its content and kind, every removed path gone, no temporary left;
  * - nothing outside the tree is created or changed, whatever the paths
  *   and symlinks of the patch;
- * - the already-applied check (the reverse direction) runs without
- *   crashing on what was written.
+ * - the already-applied check (the reverse direction), which push runs
+ *   when a patch does not apply, runs without crashing, before and after
+ *   a write.
  *
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
@@ -213,6 +214,8 @@ static void apply_once(const QfPatch *p, guint fuzz)
         if (!error || error->domain != QF_ERROR || !error->message[0]) {
             abort();
         }
+        /* push then asks whether the patch is already applied */
+        (void)qf_apply_is_applied(tree, p);
         check_outside();
         return;
     }

@@ -104,6 +104,9 @@ mkdir -p "$repo" "$seeds" "$corpus" "$tree"
     mkdir -p newdir && echo new >newdir/file && ln -s run.sh newlink
     git add -A && git commit -qm "copy, new directory, new symlink"
     git format-patch -q -C -C -o "$seeds" base
+    # Each file's diff alone too: small seeds mutate and cross over faster.
+    git diff -C -C --binary base HEAD |
+        awk -v dir="$seeds" '/^diff --git / { n++ } n { print >(dir "/file-" n ".diff") }'
     git diff --binary base HEAD >"$seeds/all.diff"
     git diff -U0 base HEAD~5 >"$seeds/u0.diff"
     git archive base | tar -x -C "$tree"
