@@ -89,7 +89,7 @@ cp "$TOP/scripts/deb/control" "$work/debian/control"
 {
     echo "$PACKAGE ($version) unstable; urgency=medium"
     echo
-    echo "  * Grace QEMU fork $(git -C "$TOP" describe --always --tags): QEMU $(series_base_attr version)"
+    echo "  * Grace QEMU fork $(git -C "$TOP" describe --always --tags): QEMU ${version%+grace*}"
     echo "    with the series of $(git -C "$TOP" log -1 --format=%cs -- series.conf patches)."
     echo "    $qemu_version"
     echo

@@ -224,10 +224,13 @@ binary_runner() {
 # changed the series (series.conf or patches/), e.g. 11.1.1+grace6.  It
 # grows with every change of the series, and with the base on a rebase;
 # --version (scripts/configure-qemu.sh) and the .deb (scripts/build-deb.sh)
-# say it.  Fails outside a full git clone (a shallow one would count wrong).
+# say it.  Fails outside a full git clone (a shallow one would count wrong)
+# and without a built qfork (which reads the base from series.conf).
 grace_version() {
-    local n
+    local n base qfork=${QFORK:-$TOP/build/qfork}
     [ "$(git -C "$TOP" rev-parse --is-shallow-repository 2>/dev/null)" = false ] || return 1
     n=$(git -C "$TOP" rev-list --count HEAD -- series.conf patches 2>/dev/null) || return 1
-    echo "$(series_base_attr version)+grace$n"
+    base=$("$qfork" -s "$TOP/series.conf" query base.version 2>/dev/null) && [ -n "$base" ] ||
+        return 1
+    echo "$base+grace$n"
 }
