@@ -6,9 +6,9 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "qf-error.h"
+#include "qf-test-fixture.h"
 #include "qf-vmboot.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 static char *joined(const QfVmBoot *boot)
@@ -45,16 +45,9 @@ static void test_argv(void)
     g_assert_cmpstr(c, ==, "");
 }
 
-static void touch(const char *dir, const char *name, const char *text)
-{
-    g_autofree char *path = g_build_filename(dir, name, NULL);
-
-    g_assert_true(g_file_set_contents(path, text, -1, NULL));
-}
-
 static void test_vars(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("vmboot-XXXXXX", NULL);
+    g_autofree char *dir = fx_tmpdir();
     g_autofree char *code = g_build_filename(dir, "AAVMF_CODE.ms.fd", NULL);
     g_autofree char *nosb =
         g_build_filename(dir, "AAVMF_CODE.no-secboot.fd", NULL);
@@ -69,8 +62,8 @@ static void test_vars(void)
     g_assert_cmpstr(d2, ==, QF_VM_DEFAULT_VARS);
     g_assert_cmpstr(d3, ==, QF_VM_DEFAULT_VARS);
     g_assert_null(qf_vmboot_vars_template(code));
-    touch(dir, "AAVMF_VARS.fd", "template");
-    touch(dir, "AAVMF_VARS.ms.fd", "ms template");
+    fx_write(dir, "AAVMF_VARS.fd", "template", -1);
+    fx_write(dir, "AAVMF_VARS.ms.fd", "ms template", -1);
     t1 = qf_vmboot_vars_template(code);
     t2 = qf_vmboot_vars_template(nosb);
     g_assert_true(g_str_has_suffix(t1, "/AAVMF_VARS.ms.fd"));
@@ -81,7 +74,7 @@ static void test_vars(void)
     g_assert_no_error(err);
     g_assert_true(g_file_get_contents(vars, &text, NULL, NULL));
     g_assert_cmpstr(text, ==, "template");
-    touch(dir, "vm_VARS.fd", "boot entries");
+    fx_write(dir, "vm_VARS.fd", "boot entries", -1);
     g_assert_true(qf_vmboot_prepare_vars(vars, t1, &err));
     g_free(text);
     g_assert_true(g_file_get_contents(vars, &text, NULL, NULL));
@@ -96,25 +89,23 @@ static void test_vars(void)
     g_assert_false(qf_vmboot_prepare_vars(t3, "/nonexistent/VARS.fd", &err));
     g_assert_nonnull(strstr(err->message, "variable store template"));
     g_assert_false(g_file_test(t3, G_FILE_TEST_EXISTS));
-    g_assert_cmpint(system(g_strdup_printf("rm -rf '%s'", dir)), ==, 0);
+    fx_rm_rf(dir);
 }
 
 static void test_disk_format(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("vmboot-XXXXXX", NULL);
+    g_autofree char *dir = fx_tmpdir();
     g_autofree char *q = g_build_filename(dir, "q", NULL);
     g_autofree char *r = g_build_filename(dir, "r", NULL);
     g_autoptr(GError) err = NULL;
 
-    touch(dir, "q", "QFI\xfb....");
-    touch(dir, "r", "");
+    fx_write(dir, "q", "QFI\xfb....", -1);
+    fx_write(dir, "r", "", -1);
     g_assert_cmpstr(qf_vmboot_disk_format(q, &err), ==, "qcow2");
     g_assert_cmpstr(qf_vmboot_disk_format(r, &err), ==, "raw");
     g_assert_null(qf_vmboot_disk_format("/nonexistent/disk", &err));
     g_assert_nonnull(strstr(err->message, "boot disk /nonexistent/disk"));
-    g_unlink(q);
-    g_unlink(r);
-    g_rmdir(dir);
+    fx_rm_rf(dir);
 }
 
 static void test_nodes_shift(void)
@@ -129,25 +120,23 @@ static void test_nodes_shift(void)
 
 static void test_dpkg_version(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("vmboot-XXXXXX", NULL);
-    g_autofree char *status = NULL;
+    g_autofree char *dir = fx_tmpdir();
     g_autofree char *v = NULL, *gone = NULL;
 
     g_assert_null(qf_vmboot_dpkg_version(dir, "qemu-efi-aarch64"));
-    status = g_build_filename(dir, "var/lib/dpkg", NULL);
-    g_assert_cmpint(g_mkdir_with_parents(status, 0755), ==, 0);
-    touch(status, "status",
-          "Package: qemu-efi-aarch64-old\nStatus: install ok installed\n"
-          "Version: 1\n\n"
-          "Package: qemu-efi-aarch64\nStatus: deinstall ok config-files\n"
-          "Version: 2\n\n"
-          "Package: qemu-efi-aarch64\nStatus: install ok installed\n"
-          "Architecture: all\nVersion: 2026.08+ds-2\n");
+    fx_write(dir, "var/lib/dpkg/status",
+             "Package: qemu-efi-aarch64-old\nStatus: install ok installed\n"
+             "Version: 1\n\n"
+             "Package: qemu-efi-aarch64\nStatus: deinstall ok config-files\n"
+             "Version: 2\n\n"
+             "Package: qemu-efi-aarch64\nStatus: install ok installed\n"
+             "Architecture: all\nVersion: 2026.08+ds-2\n",
+             -1);
     v = qf_vmboot_dpkg_version(dir, "qemu-efi-aarch64");
     g_assert_cmpstr(v, ==, "2026.08+ds-2");
     gone = qf_vmboot_dpkg_version(dir, "ovmf");
     g_assert_null(gone);
-    g_assert_cmpint(system(g_strdup_printf("rm -rf '%s'", dir)), ==, 0);
+    fx_rm_rf(dir);
 }
 
 int main(int argc, char **argv)
