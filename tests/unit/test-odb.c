@@ -245,6 +245,72 @@ static void test_commit_matches_git(Repo *r, gconstpointer data)
     g_assert_null(ours);
 }
 
+/*
+ * Entries of HEAD at some paths, against `git ls-tree`: the same files
+ * with the same mode and blob; a directory is its own tree entry where
+ * ls-tree lists what is in it.
+ */
+static void test_list_entries_matches_git(Repo *r, gconstpointer data)
+{
+    g_autoptr(QfOdb) odb = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) paths =
+        path_list("README", "src", "src/deep/er", "src/deep/er/b.c",
+                  "tool.sh", "missing.c", "README/below", "src/nope/x.c", NULL);
+    g_autoptr(GHashTable) ours = NULL;
+    g_autoptr(GHashTable) git = g_hash_table_new_full(g_str_hash, g_str_equal,
+                                                      g_free, g_free);
+    g_autofree char *out = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+
+    (void)data;
+    FX_SKIP_WITHOUT_GIT();
+    odb = qf_odb_open(r->dir, &error);
+    g_assert_nonnull(odb);
+    ours = qf_odb_list_entries(odb, "HEAD", paths, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(ours);
+
+    g_ptr_array_add(args, "git");
+    g_ptr_array_add(args, "ls-tree");
+    g_ptr_array_add(args, "--full-tree");
+    g_ptr_array_add(args, "HEAD");
+    g_ptr_array_add(args, "--");
+    for (guint i = 0; i < paths->len; i++) {
+        g_ptr_array_add(args, g_ptr_array_index(paths, i));
+    }
+    g_ptr_array_add(args, NULL);
+    out = fx_run_argv(r->dir, (const char *const *)args->pdata, NULL);
+    lines = g_strsplit(g_strchomp(out), "\n", -1);
+    for (gsize i = 0; lines[i]; i++) {
+        char *tab = strchr(lines[i], '\t');
+        g_assert_nonnull(tab);
+        g_hash_table_insert(git, g_strdup(tab + 1),
+                            g_strndup(lines[i], (gsize)(tab - lines[i])));
+    }
+    for (guint i = 0; i < paths->len; i++) {
+        const char *p = g_ptr_array_index(paths, i);
+        const char *o = g_hash_table_lookup(ours, p);
+        g_autofree char *below = g_strconcat(p, "/", NULL);
+        gboolean git_has_below = FALSE;
+        GHashTableIter it;
+        gpointer k;
+
+        g_hash_table_iter_init(&it, git);
+        while (g_hash_table_iter_next(&it, &k, NULL)) {
+            git_has_below |= g_str_has_prefix(k, below);
+        }
+        if (o && g_str_has_prefix(o, "040000 tree ")) {
+            g_assert_true(git_has_below);
+        } else {
+            g_assert_cmpstr(o, ==, g_hash_table_lookup(git, p));
+            g_assert_false(git_has_below);
+        }
+    }
+    g_assert_cmpuint(g_hash_table_size(ours), ==, 5);
+}
+
 static void test_move_head(Repo *r, gconstpointer data)
 {
     g_autoptr(QfOdb) odb = NULL;
@@ -291,6 +357,7 @@ int main(int argc, char **argv)
     ADD("/odb/tree/matches-git", test_tree_matches_git);
     ADD("/odb/tree/leaves-filters-to-git", test_tree_leaves_filters_to_git);
     ADD("/odb/commit/matches-git", test_commit_matches_git);
+    ADD("/odb/list-entries/matches-git", test_list_entries_matches_git);
     ADD("/odb/move-head", test_move_head);
     return g_test_run();
 }

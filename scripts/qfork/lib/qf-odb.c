@@ -481,6 +481,38 @@ char *qf_odb_write_tree(QfOdb *odb, const char *parent, GPtrArray *paths,
     return g_strdup(git_oid_tostr_s(&tree_oid));
 }
 
+GHashTable *qf_odb_list_entries(QfOdb *odb, const char *rev, GPtrArray *paths,
+                                GError **error)
+{
+    g_autofree char *spec = g_strdup_printf("%s^{tree}", rev);
+    g_autoptr(GHashTable) entries =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    git_object *tree = NULL;
+
+    if (git_revparse_single(&tree, odb->repo, spec) < 0) {
+        git2_failed(error, rev);
+        return NULL;
+    }
+    for (guint i = 0; i < paths->len; i++) {
+        const char *path = g_ptr_array_index(paths, i);
+        git_tree_entry *e = NULL;
+
+        if (git_tree_entry_bypath(&e, (git_tree *)tree, path) == 0) {
+            char hex[GIT_OID_HEXSZ + 1];
+
+            git_oid_tostr(hex, sizeof(hex), git_tree_entry_id(e));
+            g_hash_table_insert(
+                entries, g_strdup(path),
+                g_strdup_printf("%06o %s %s", git_tree_entry_filemode(e),
+                                git_object_type2string(git_tree_entry_type(e)),
+                                hex));
+            git_tree_entry_free(e);
+        }
+    }
+    git_object_free(tree);
+    return g_steal_pointer(&entries);
+}
+
 /* ---- commits ---------------------------------------------------------- */
 
 /*

@@ -42,6 +42,15 @@ char *qf_odb_write_tree(QfOdb *odb, const char *parent, GPtrArray *paths,
                         GError **error);
 
 /*
+ * The entries of commit @rev (e.g. "HEAD") at @paths, as path -> "mode
+ * type id" as `git ls-tree --full-tree @rev -- @paths` formats them;
+ * paths it does not have are absent.  A directory is listed as its own
+ * tree entry (ls-tree lists what is in it instead).
+ */
+GHashTable *qf_odb_list_entries(QfOdb *odb, const char *rev, GPtrArray *paths,
+                                GError **error);
+
+/*
  * The commit `git commit-tree @tree -p @parent` makes with these ident
  * lines ("Name <email> 1700000000 +0100") and @message (ending in a
  * newline).  Returns its id.

@@ -576,6 +576,19 @@ static gboolean is_created(const QfFileChange *c)
            c->kind == QF_CHANGE_COPY;
 }
 
+static QfOdb *tree_odb(QfTree *tree);
+
+/* HEAD's entries at @paths, as qf_git_list_entries() lists them. */
+static GHashTable *head_entries(QfTree *tree, GPtrArray *paths,
+                                GError **error)
+{
+    /* in-process: this runs for every entry a push applies */
+    if (tree_odb(tree)) {
+        return qf_odb_list_entries(tree->odb, "HEAD", paths, error);
+    }
+    return qf_git_list_entries(tree->dir, "HEAD", paths, error);
+}
+
 /* Every directory HEAD has among @entries: listed, or above a listed path. */
 static GHashTable *head_dirs(GHashTable *entries)
 {
@@ -703,7 +716,7 @@ gboolean qf_tree_check_tracked(QfTree *tree, const char *patch_file,
         overlay = own;
     }
     ask = paths_to_ask(tree, result, overlay);
-    entries = qf_git_list_entries(tree->dir, "HEAD", ask, error);
+    entries = head_entries(tree, ask, error);
     if (!entries) {
         return FALSE;
     }
