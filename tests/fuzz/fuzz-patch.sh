@@ -13,8 +13,8 @@
 # Environment: QF_FUZZ_SECONDS (default 25), QF_FUZZ_TARGET (patch or
 # apply).  A crashing input is kept in build/fuzz/ (crash-*, leak-*,
 # timeout-*) for reproduction:
-#   QF_FUZZ_TREE=build/fuzz/seed-tree build/fuzz/fuzz-patch build/fuzz/patch-crash-<sha>
-#   QF_FUZZ_TREE=build/fuzz/seed-tree build/fuzz/fuzz-apply build/fuzz/apply-crash-<sha>
+#   QF_FUZZ_TREE=build/fuzz/patch-seed-tree build/fuzz/fuzz-patch build/fuzz/patch-crash-<sha>
+#   QF_FUZZ_TREE=build/fuzz/apply-seed-tree build/fuzz/fuzz-apply build/fuzz/apply-crash-<sha>
 # Exit 0 pass, 77 skip (last line says why), anything else fails.
 set -eu
 
@@ -68,7 +68,7 @@ export GIT_AUTHOR_DATE=2024-03-01T12:00:00+0000
 export GIT_COMMITTER_DATE=2024-03-01T12:00:00+0000
 repo=$work/repo seeds=$work/seeds corpus=$work/corpus
 # Kept in build/fuzz/ to reproduce a failure with QF_FUZZ_TREE (see above).
-tree=$out/seed-tree
+tree=$out/$target-seed-tree
 rm -rf "$tree"
 mkdir -p "$repo" "$seeds" "$corpus" "$tree"
 (
@@ -127,6 +127,27 @@ Index: qemu/hw/acpi/gi.c
 +++ qemu/new.c	2024-01-02 10:00:00.000000000 +0100
 @@ -0,0 +1 @@
 +new
+EOF
+
+# Regression seeds: inputs that broke the applier (issue 17).  A deleted
+# copy crashed the already-applied check; a new file below a new symlink
+# passed prepare and failed while writing (fuzz-apply aborts on that).
+printf 'diff --git a/hw/acpi/gi.c b/hw/acpi/gi2.c\ndeleted file mode 100644\ncopy from hw/acpi/gi.c\ncopy to hw/acpi/gi2.c\n' \
+    >"$seeds/regress-deleted-copy.diff"
+cat >"$seeds/regress-link-over-dir.diff" <<'EOF'
+diff --git a/esc/new b/esc/new
+new file mode 100644
+--- /dev/null
++++ b/esc/new
+@@ -0,0 +1 @@
++x
+diff --git a/esc b/esc
+new file mode 120000
+--- /dev/null
++++ b/esc
+@@ -0,0 +1 @@
++run.sh
+\ No newline at end of file
 EOF
 
 cat >"$seeds/archived.mbox" <<'EOF'
