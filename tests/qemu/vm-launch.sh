@@ -65,7 +65,7 @@ check_tables() {   # check_tables TABLE-DIR VM-JSON
 import json, struct, sys
 sys.path.insert(0, sys.argv[3])
 from acpi_tables import (iort_nodes, smmuv3_base, srat_entries,
-                         IORT_ROOT_COMPLEX, IORT_SMMUV3)
+                         slit_matrix, IORT_ROOT_COMPLEX, IORT_SMMUV3)
 
 tables, vm = sys.argv[1], json.load(open(sys.argv[2]))
 failed = []
@@ -127,10 +127,10 @@ if "distances" in vm:
     if slit is None:
         fail("the VM has distances but no SLIT")
     else:
-        n = struct.unpack_from("<Q", slit, 36)[0]
-        got = [list(slit[44 + i * n:44 + (i + 1) * n]) for i in range(n)]
+        got = slit_matrix(slit)
         if got == want:
-            print("ok SLIT: %dx%d distances as described" % (n, n))
+            print("ok SLIT: %dx%d distances as described"
+                  % (len(got), len(got)))
         else:
             fail("SLIT differs from the description's distances")
 sys.exit(1 if failed else 0)

@@ -1,4 +1,4 @@
-"""Parsers for the ACPI tables the QEMU tests check (IORT, SRAT), shared by
+"""Parsers for the ACPI tables the QEMU tests check (IORT, SRAT, SLIT), shared by
 tests/qemu/vm-launch.sh and tests/guest/lib/check-guest.py."""
 import struct
 
@@ -45,3 +45,9 @@ def srat_entries(srat):
             gi.append((node, handle, seg, bus, devfn >> 3, devfn & 7))
         off += length
     return mem, gi
+
+
+def slit_matrix(slit):
+    """The SLIT's distances, one row per node."""
+    n = struct.unpack_from("<Q", slit, 36)[0]
+    return [list(slit[44 + i * n:44 + (i + 1) * n]) for i in range(n)]
