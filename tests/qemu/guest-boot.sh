@@ -2,7 +2,8 @@
 # A real Linux guest on the VM `qfork vm --emulate` generates (issue 11):
 # what the guest kernel makes of the tables is what we promise.
 #
-# For the 1-GPU, 2-GPUs-behind-one-SMMU and 4-GPU (EGM) fixture hosts,
+# For the 1-GPU, 2-GPUs-behind-one-SMMU and 4-GPU (EGM) fixture hosts and
+# the GH200 (host distances, hugepages: issue 13),
 # `qfork vm --emulate` prints the command line (TCG, arm-smmuv3 accel=off,
 # virtio-rng-pci standing in for each GPU: pci-testdev has no driver in
 # the guest, and Linux gives a device an IOMMU group only once a driver
@@ -15,7 +16,8 @@
 # check-guest.py then checks, per fixture: the guest's NUMA nodes (CPU
 # nodes with memory, exactly the VM's GPU memory nodes as generic
 # initiators), each stand-in's numa_node, IOMMU group and SMMUv3 (the one
-# the guest's IORT maps its pxb-pcie to), the DSDT GPU<n> devices with
+# the guest's IORT maps its pxb-pcie to), its node distances (the
+# description's, where it has them), the DSDT GPU<n> devices with
 # their EGM _DSD properties and the guest's binding to them, that the
 # guest's SRAT is the one tests/tools/acpi-dump reads, and that the reset
 # changed nothing (the tables as QEMU built them, the guest's sysfs): the
@@ -37,7 +39,7 @@
 #
 # Environment: QEMU_SYSTEM (default qemu/build/qemu-system-aarch64), QFORK,
 # GUEST_FIRMWARE (AAVMF code; its AAVMF_VARS.fd beside it), GUEST_HOSTS
-# (fixtures, default all three), GUEST_RESET_HOSTS (those booted a second
+# (fixtures, default those three and gh200), GUEST_RESET_HOSTS (those booted a second
 # time after system_reset, default grace-4gpu), GUEST_BOOT_TIMEOUT
 # (seconds a boot may take, default 120).
 # Exit: 0 pass, 77 skip (last line says why), else fail.
@@ -48,7 +50,7 @@ qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
 qfork=${QFORK:-$top/build/qfork}
 python=/usr/bin/python3
 lib=$top/tests/guest/lib
-hosts=${GUEST_HOSTS:-grace-1gpu grace-2gpu-shared grace-4gpu}
+hosts=${GUEST_HOSTS:-grace-1gpu grace-2gpu-shared grace-4gpu gh200}
 reset_hosts=" ${GUEST_RESET_HOSTS-grace-4gpu} "
 skip() { echo "$*"; exit 77; }
 

@@ -82,6 +82,7 @@ def parse_console(path):
     for line in text.split("\n"):
         if line.startswith("@@begin"):
             boot = {"uname": line[8:], "lists": {}, "nodes": {}, "pci": {},
+                    "distance": {},
                     "iommu": {}, "groups": {}, "tables": {}, "dmesg": []}
             boots.append(boot)
             continue
@@ -110,6 +111,9 @@ def parse_console(path):
             kv = dict(w.split("=", 1) for w in words[2:])
             boot["nodes"][int(words[1])] = (parse_list(kv.get("cpus", "")),
                                             int(kv.get("memkb") or 0))
+            if kv.get("dist"):
+                boot["distance"][int(words[1])] = [
+                    int(d) for d in kv["dist"].split(",")]
         elif tag == "@@pci":
             boot["pci"][words[1]] = dict(w.split("=", 1) for w in words[2:])
         elif tag == "@@iommu":
@@ -394,6 +398,25 @@ def check_reset(boots):
             k for k in facts if sysfs(first, k) != sysfs(second, k)))
 
 
+def check_distances(vm, boot):
+    """The guest's node distances are the description's (issue 13): the
+    guest took QEMU's SLIT, which Linux ignores when a remote distance is
+    10 or less."""
+    if "distances" not in vm:
+        return
+    visible = sorted(i for i in (n["id"] for n in vm["nodes"])
+                     if i < MAX_NODES)
+    want = {i: [vm["distances"][i][j] for j in visible] for i in visible}
+    got = {i: boot["distance"].get(i) for i in visible}
+    if got == want:
+        ok("distances: the guest's %dx%d are the description's"
+           % (len(visible), len(visible)))
+    else:
+        bad = [i for i in visible if got[i] != want[i]]
+        fail("distances of node %d: guest %s, VM %s"
+             % (bad[0], got[bad[0]], want[bad[0]]))
+
+
 def main():
     vm = json.load(open(sys.argv[1]))
     boots = parse_console(sys.argv[2])
@@ -411,6 +434,7 @@ def main():
             fail("the guest has no %s in /sys/firmware/acpi/tables" % name)
             return 1
     check_numa(vm, boot)
+    check_distances(vm, boot)
     check_devices(vm, boot, boot["tables"]["IORT"])
     check_dsdt(vm, boot, workdir)
     check_srat(boot, srat_dump)
