@@ -62,7 +62,7 @@ fi
 # IORT and SRAT against the VM description; prints what it checked.
 check_tables() {   # check_tables TABLE-DIR VM-JSON
     "$python" - "$1" "$2" "$top/tests/qemu/lib" <<'PY'
-import json, struct, sys
+import json, sys
 sys.path.insert(0, sys.argv[3])
 from acpi_tables import (iort_nodes, smmuv3_base, srat_entries,
                          slit_matrix, IORT_ROOT_COMPLEX, IORT_SMMUV3)
