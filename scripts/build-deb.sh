@@ -4,7 +4,7 @@
 # `apt install ./grace-qemu_VERSION_arm64.deb`.
 #
 #   /usr/lib/grace-qemu/bin/qemu-system-aarch64   the build's binary, stripped
-#   /usr/lib/grace-qemu/share/qemu                its data (keymaps, ...)
+#   /usr/lib/grace-qemu/share/qemu/keymaps        its data (VNC keymaps)
 #   /usr/lib/grace-qemu/share/qemu-firmware       -> Debian's ipxe-qemu ROMs
 #   /usr/bin/grace-qemu-system-aarch64            the command (libvirt's <emulator>)
 #   /usr/bin/qfork                                doctor, vm, the series tools
@@ -67,9 +67,12 @@ for bin in "$root$PREFIX/bin/qemu-system-aarch64" "$root/usr/bin/qfork"; do
     "$triplet-strip" --strip-unneeded --remove-section=.comment \
         --remove-section=.note "$bin"
 done
-bundle=$build/qemu-bundle/usr/local/share/qemu
-[ -d "$bundle" ] || die "$bundle: no such directory (the build's data files)"
-cp -RL "$bundle" "$root$PREFIX/share/qemu"
+# The data a Grace VM can use: the keymaps (VNC's -k).  Option ROMs and
+# edk2 come from Debian's ipxe-qemu and qemu-efi-aarch64.
+keymaps=$build/qemu-bundle/usr/local/share/qemu/keymaps
+[ -d "$keymaps" ] || die "$keymaps: no such directory (the build's keymaps)"
+mkdir -p "$root$PREFIX/share/qemu"
+cp -RL "$keymaps" "$root$PREFIX/share/qemu/keymaps"
 ln -s ../../ipxe/qemu "$root$PREFIX/share/qemu-firmware"
 ln -s "../lib/grace-qemu/bin/qemu-system-aarch64" "$root/usr/bin/$COMMAND"
 install -m 0644 "$build/aarch64-softmmu-config-devices.mak" "$doc/"
@@ -91,7 +94,7 @@ cp "$TOP/scripts/deb/control" "$work/debian/control"
     echo
     echo "  * Grace QEMU fork $(git -C "$TOP" describe --always --tags): QEMU ${version%+grace*}"
     echo "    with the series of $(git -C "$TOP" log -1 --format=%cs -- series.conf patches)."
-    echo "    $qemu_version"
+    echo "    --version: ${qemu_version#*(}" | sed 's/)$//'
     echo
     echo " -- $(sed -n 's/^Maintainer: //p' "$work/debian/control")  $(LC_ALL=C date -u -R -d "@$SOURCE_DATE_EPOCH")"
 } >"$work/debian/changelog"

@@ -17,7 +17,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
     [ "$(field Version)" = "$version" ] && ok "grace-qemu $version arm64" ||
     bad "control: $(field Package) $(field Version) $(field Architecture)"
 depends=$(field Depends)
-for lib in libc6 libglib2.0-0 libpixman-1-0 libfdt1 libcap-ng0 zlib1g; do
+for lib in libc6 libglib2.0-0 libpixman-1-0 libfdt1 zlib1g libgit2-1.5; do
     grep -Eq "(^|, )$lib( \(>= [^)]*\))?(,|$)" <<<"$depends" || bad "Depends lacks $lib: $depends"
 done
 [ "$failed" -eq 0 ] && ok "Depends (dpkg-shlibdeps, arm64 libraries): $depends"

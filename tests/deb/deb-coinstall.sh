@@ -19,8 +19,10 @@ trap 'rm -rf "$work"' EXIT
 
 cache=$top/cache/debs/qemu-system
 mkdir -p "$cache"
-if ! (cd "$cache" && apt-get download -qq qemu-system-arm qemu-system-common qemu-system-data) \
-        >"$work/apt.log" 2>&1; then
+for p in qemu-system-arm qemu-system-common qemu-system-data; do
+    ls "$cache/${p}_"*.deb >/dev/null 2>&1 || missing="${missing:-} $p"
+done
+if [ -n "${missing:-}" ] && ! (cd "$cache" && apt-get download -qq $missing) >"$work/apt.log" 2>&1; then
     cat "$work/apt.log"
     skip "cannot download Debian's qemu-system-arm (apt-get download): no mirror?"
 fi
