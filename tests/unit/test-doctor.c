@@ -359,6 +359,24 @@ static void test_host_gpu(void)
                           "512M pages on /dev/hugepages"));
 }
 
+/* Distances the guest would refuse are a warning; good ones are said. */
+static void test_distances(void)
+{
+    g_autoptr(GPtrArray) ok = run_fixture("gb200");
+    char *root = fixture_copy("gh200");
+    g_autofree char *path = g_build_filename(
+        root, "sys/devices/system/node/node0/distance", NULL);
+    g_autoptr(GPtrArray) bad = NULL;
+
+    g_assert_nonnull(find(ok, QF_FINDING_OK, "distances", "34 nodes"));
+    g_assert_true(g_file_set_contents(path, "10 10 80 80 80 80 80 80 80\n",
+                                      -1, NULL));
+    bad = run(root);
+    g_assert_nonnull(find(bad, QF_FINDING_WARN, "distances", "host nodes 0 "
+                          "and 1 are 10 apart"));
+    fixture_copy_free(root);
+}
+
 /* Hugepages must be reserved where the guest RAM goes: the GPUs' nodes. */
 static void test_node_hugepages(void)
 {
@@ -388,6 +406,7 @@ int main(int argc, char **argv)
     g_test_add_func("/doctor/egm-layouts", test_egm_layouts);
     g_test_add_func("/doctor/host-gpu", test_host_gpu);
     g_test_add_func("/doctor/node-hugepages", test_node_hugepages);
+    g_test_add_func("/doctor/distances", test_distances);
     g_test_add_func("/doctor/no-gpu", test_no_gpu);
     g_test_add_func("/doctor/bad-numa", test_bad_numa);
     g_test_add_func("/doctor/no-kernel-config", test_no_kernel_config);

@@ -444,6 +444,38 @@ static const char *egm_layout(const QfGpu *gpu)
     }
 }
 
+/*
+ * The host's node distances, which qfork vm copies into the guest's SLIT:
+ * a remote distance of 10 or less makes Linux ignore the whole table.
+ * Silent when sysfs has none (every NUMA kernel writes them).
+ */
+static void check_distances(Doctor *d)
+{
+    guint n = d->topo->nodes->len;
+
+    for (guint i = 0; i < n; i++) {
+        const QfNumaNode *a = g_ptr_array_index(d->topo->nodes, i);
+        if (a->distance->len == 0) {
+            return;
+        }
+        for (guint j = 0; j < n; j++) {
+            const QfNumaNode *b = g_ptr_array_index(d->topo->nodes, j);
+            int v = qf_topology_distance(d->topo, a->id, b->id);
+            if (i != j && v <= 10) {
+                add(d, QF_FINDING_WARN, "distances",
+                    "check the firmware's SLIT; --override distances=off "
+                    "silences qfork vm's warning",
+                    "host nodes %u and %u are %d apart: the guest would "
+                    "ignore such a SLIT, so VMs get QEMU's defaults",
+                    a->id, b->id, v);
+                return;
+            }
+        }
+    }
+    add(d, QF_FINDING_OK, "distances", NULL,
+        "%u nodes; VMs get the host's distances (-numa dist)", n);
+}
+
 /* One finding per region: its size, device and GPUs; then the tray. */
 static void check_egm(Doctor *d)
 {
@@ -591,6 +623,7 @@ GPtrArray *qf_doctor_run(const char *root, GError **error)
     check_smmu(&d);
     check_gpus(&d);
     check_numa(&d);
+    check_distances(&d);
     check_egm(&d);
     check_hugepages(&d);
     check_node_hugepages(&d);
