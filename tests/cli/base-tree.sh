@@ -11,8 +11,8 @@ use_apt_uri "http://127.0.0.1:9/debian"   # no mirror: only QEMU_SOURCE counts
 # QEMU_SOURCE=tarball with the pinned checksum.
 new_top
 run_fetch QEMU_SOURCE="$work/good.tar.xz"
-[ "$rc" -eq 0 ] && grep -qx "source tarball" "$top/base.lock" &&
-    pass "QEMU_SOURCE=tarball: used" || fail "QEMU_SOURCE=tarball: exit $rc"
+[ "$rc" -eq 0 ] && grep -qx "source tarball" "$proj/base.lock" &&
+    ok "QEMU_SOURCE=tarball: used" || not_ok "QEMU_SOURCE=tarball: exit $rc"
 
 # QEMU_SOURCE=tarball with another checksum.
 new_top
@@ -33,8 +33,8 @@ expect_nothing_installed "QEMU_SOURCE=dir 11.0.3"
 new_top
 make_tree "$work/src-good" "$PIN_VERSION"
 run_fetch QEMU_SOURCE="$work/src-good"
-[ "$rc" -eq 0 ] && grep -qx "source dir" "$top/base.lock" && [ -f "$top/qemu/hw/arm/smmuv3.c" ] &&
-    pass "QEMU_SOURCE=dir $PIN_VERSION: used" || fail "QEMU_SOURCE=dir: exit $rc"
+[ "$rc" -eq 0 ] && grep -qx "source dir" "$proj/base.lock" && [ -f "$proj/qemu/hw/arm/smmuv3.c" ] &&
+    ok "QEMU_SOURCE=dir $PIN_VERSION: used" || not_ok "QEMU_SOURCE=dir: exit $rc"
 
 # QEMU_SOURCE=git repository: its tag v$PIN_VERSION is used, not HEAD.
 new_top
@@ -46,8 +46,8 @@ tagged=$(git -C "$work/git" rev-parse HEAD)
 echo 11.2.50 >"$work/git/VERSION"
 git -C "$work/git" -c user.name=t -c user.email=t@t commit -q -am "development"
 run_fetch QEMU_SOURCE="$work/git"
-[ "$rc" -eq 0 ] && grep -qx "commit $tagged" "$top/base.lock" && grep -qx "source git" "$top/base.lock" &&
-    pass "QEMU_SOURCE=git: tag v$PIN_VERSION used, commit recorded" || fail "QEMU_SOURCE=git: exit $rc"
+[ "$rc" -eq 0 ] && grep -qx "commit $tagged" "$proj/base.lock" && grep -qx "source git" "$proj/base.lock" &&
+    ok "QEMU_SOURCE=git: tag v$PIN_VERSION used, commit recorded" || not_ok "QEMU_SOURCE=git: exit $rc"
 
 # QEMU_SOURCE=git repository without the tag, at another version.
 new_top
@@ -67,31 +67,31 @@ expect_nothing_installed "QEMU_SOURCE missing or unreachable"
 # An existing qemu/ with uncommitted edits: stop, keep the edits.
 new_top
 run_fetch QEMU_SOURCE="$work/good.tar.xz"
-echo "my edit" >>"$top/qemu/hw/arm/smmuv3.c"
-echo "new" >"$top/qemu/hw/arm/mine.c"
-head_before=$(git -C "$top/qemu" rev-parse HEAD)
+echo "my edit" >>"$proj/qemu/hw/arm/smmuv3.c"
+echo "new" >"$proj/qemu/hw/arm/mine.c"
+head_before=$(git -C "$proj/qemu" rev-parse HEAD)
 run_fetch QEMU_SOURCE="$work/good.tar.xz"
 expect_refused "dirty qemu/" "qemu/ has uncommitted changes.*"
 grep -q "hw/arm/smmuv3.c" <<<"$out" && grep -q "hw/arm/mine.c" <<<"$out" &&
-    pass "dirty qemu/: the message names the edited files" || fail "dirty qemu/: files not named"
-grep -q "my edit" "$top/qemu/hw/arm/smmuv3.c" && [ -f "$top/qemu/hw/arm/mine.c" ] &&
-    [ "$(git -C "$top/qemu" rev-parse HEAD)" = "$head_before" ] &&
-    pass "dirty qemu/: edits and HEAD untouched" || fail "dirty qemu/: edits lost"
+    ok "dirty qemu/: the message names the edited files" || not_ok "dirty qemu/: files not named"
+grep -q "my edit" "$proj/qemu/hw/arm/smmuv3.c" && [ -f "$proj/qemu/hw/arm/mine.c" ] &&
+    [ "$(git -C "$proj/qemu" rev-parse HEAD)" = "$head_before" ] &&
+    ok "dirty qemu/: edits and HEAD untouched" || not_ok "dirty qemu/: edits lost"
 
 # A qemu/ of another base (the pin moved on): stop with instructions.
-sed -i "s/^base $PIN_VERSION/base 11.2.0/" "$top/series.conf"
-git -C "$top/qemu" checkout -q -- . && rm "$top/qemu/hw/arm/mine.c"
+sed -i "s/^base $PIN_VERSION/base 11.2.0/" "$proj/series.conf"
+git -C "$proj/qemu" checkout -q -- . && rm "$proj/qemu/hw/arm/mine.c"
 run_fetch
 expect_refused "other base" "qemu/ is based on QEMU $PIN_VERSION but series.conf pins 11\.2\.0"
-grep -q "mv qemu qemu-$PIN_VERSION" <<<"$out" && pass "other base: says how to start afresh" ||
-    fail "other base: no instructions"
-[ "$(git -C "$top/qemu" rev-parse HEAD)" = "$head_before" ] && pass "other base: qemu/ untouched" ||
-    fail "other base: qemu/ changed"
+grep -q "mv qemu qemu-$PIN_VERSION" <<<"$out" && ok "other base: says how to start afresh" ||
+    not_ok "other base: no instructions"
+[ "$(git -C "$proj/qemu" rev-parse HEAD)" = "$head_before" ] && ok "other base: qemu/ untouched" ||
+    not_ok "other base: qemu/ changed"
 
 # A qemu/ that qfork did not make.
 new_top
-mkdir -p "$top/qemu" && echo precious >"$top/qemu/notes.txt"
+mkdir -p "$proj/qemu" && echo precious >"$proj/qemu/notes.txt"
 run_fetch QEMU_SOURCE="$work/good.tar.xz"
 expect_refused "foreign qemu/" "qemu/ exists but was not made by this pipeline"
-[ "$(cat "$top/qemu/notes.txt")" = precious ] && pass "foreign qemu/: untouched" || fail "foreign qemu/: changed"
-finish
+[ "$(cat "$proj/qemu/notes.txt")" = precious ] && ok "foreign qemu/: untouched" || not_ok "foreign qemu/: changed"
+test_done

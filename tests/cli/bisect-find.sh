@@ -4,7 +4,6 @@
 # the last entry, within ceil(log2(N)) builds, building at every step;
 # --reset puts the tree back where it was, also from the middle of the
 # series.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/bisect-fixture.sh"
 
 p=$work/p
@@ -16,9 +15,9 @@ start_tree=$(head_tree)
 for k in 1 2 17 39 40; do
     echo "$k" >"$work/regression"
     rm -f "$work/tested" qemu/build/count
-    run_bisect 0 --good base --bad "$(bisect_entry $n)" --build make -- \
+    run_bisect 0 --good base --bad "$(entry_name $n)" --build make -- \
         "$work/check.sh"
-    expect_in "First bad entry: #$k $(bisect_entry "$k")" "k=$k: names entry $k"
+    expect_in "First bad entry: #$k $(entry_name "$k")" "k=$k: names entry $k"
     expect_in "  subject:  src: change $k" "k=$k: with its subject"
     expect_in "  patch:    $p/patches/$(printf %04d "$k")-src-change-$k.patch" \
         "k=$k: and its patch file"
@@ -71,4 +70,4 @@ expect_in "at most 0 builds"
 expect_in "First bad entry: #30 src-change-30"
 expect_eq "$(steps_in_out)" 0 "adjacent good and bad need no build"
 run_bisect 0 --reset
-echo "$checks checks passed"
+test_done

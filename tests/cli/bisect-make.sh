@@ -2,7 +2,6 @@
 # `make bisect GOOD=... BAD=... TEST=...` wraps qfork bisect: TEST reaches
 # sh as written (quotes, $VARIABLES), BISECT_BUILD/BISECT_SERIES/QEMU_DIR
 # point it at a fixture; bisect-resume and bisect-reset; usage errors.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/bisect-fixture.sh"
 
 p=$work/p
@@ -38,4 +37,4 @@ run_make 2 bisect GOOD=base BAD=24 BISECT_BUILD=make
 expect_in "usage: make bisect GOOD=REF BAD=REF TEST='shell command'"
 run_make 2 bisect-reset
 expect_in "no bisect in progress"
-echo "$checks checks passed"
+test_done

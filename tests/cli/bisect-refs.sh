@@ -3,7 +3,6 @@
 # positions (a clear message naming the entry), refs by upstream sha and
 # by position, upstream and SAUCE metadata in the result, and every
 # wrong invocation refused with one message, changing nothing.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/bisect-fixture.sh"
 
 p=$work/p
@@ -125,4 +124,4 @@ expect_in "  downstream entry (not a table row): fixture"
 expect_not_in "build 0"
 run_bisect 0 --reset
 assert_clean qemu
-echo "$checks checks passed"
+test_done

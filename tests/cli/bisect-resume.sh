@@ -4,7 +4,6 @@
 # moved by hand in between.  --resume continues with the saved verdicts
 # (no position is built twice unless its verdict was lost) and names the
 # right entry; --reset then pops/pushes back to where the bisect started.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/bisect-fixture.sh"
 
 p=$work/p
@@ -20,7 +19,7 @@ start_tree=$(head_tree)
 state=qemu/.git/qfork/bisect/state
 
 start() {
-    run_bisect "$1" --good base --bad "$(bisect_entry $n)" --build make -- \
+    run_bisect "$1" --good base --bad "$(entry_name $n)" --build make -- \
         "$work/check.sh"
 }
 
@@ -59,7 +58,7 @@ ok "--reset removes the state"
 
 # 2. SIGKILL during the build at 25, then the tree moved by hand.
 rm -f "$work/tested" "$work/killed"
-run_bisect 137 --good base --bad "$(bisect_entry $n)" --build \
+run_bisect 137 --good base --bad "$(entry_name $n)" --build \
     "make && { [ \"\$QFORK_BISECT_POSITION\" != 25 ] || [ -e $work/killed ] || { touch $work/killed; kill -KILL \$PPID; sleep 1; }; }" \
     -- "$work/check.sh"
 expect_in "[3] #25 src-change-25: pop 5"
@@ -105,4 +104,4 @@ expect_in "killed by signal 15"
 run_bisect 0 --reset
 expect_eq "$(head_tree)" "$start_tree" "every --reset came back to 12"
 assert_clean qemu
-echo "$checks checks passed"
+test_done

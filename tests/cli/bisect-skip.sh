@@ -4,7 +4,6 @@
 # over ceil(log2(N)); when skips sit next to the first bad entry the
 # answer is the set of candidates (exit 3); --build-failure-is-bad turns
 # the broken build into a bad verdict.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/bisect-fixture.sh"
 
 p=$work/p
@@ -18,7 +17,7 @@ bisect_k() {    # bisect_k EXPECTED-EXIT K [OPTIONS...]
     local want=$1 k=$2
     shift 2
     echo "$k" >"$work/regression"
-    run_bisect "$want" --good base --bad "$(bisect_entry $n)" --build make \
+    run_bisect "$want" --good base --bad "$(entry_name $n)" --build make \
         "$@" -- "$work/check.sh"
 }
 
@@ -85,4 +84,4 @@ ok "$steps builds <= ceil(log2($n)) + 2 skips"
 run_bisect 0 --reset
 echo normal >"$work/check-mode"
 assert_clean qemu
-echo "$checks checks passed"
+test_done

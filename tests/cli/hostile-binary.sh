@@ -5,7 +5,6 @@
 # delta copies the same unchanged bytes and proves nothing either: as git
 # does, a binary patch whose pre-image no object id (nor a reverse
 # literal) names is refused.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/hostile.bash"
 
 u=$hp.upstream
@@ -73,4 +72,4 @@ hostile_series full
 run_qfork 0 push
 expect_eq "$(git -C qemu rev-parse HEAD:SRAT)" "$want" "full index line: the right blob"
 assert_clean qemu
-echo "$checks checks passed"
+test_done

@@ -4,7 +4,6 @@
 # failed while writing ("esc: cannot write: Is a directory", no entry
 # named).  Such file/directory/symlink conflicts between the changes of
 # one patch are found before anything is written, by the dry run too.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/hostile.bash"
 
 hostile_project
@@ -65,4 +64,4 @@ expect_eq "$(cat qemu/README/now-a-dir)" "x" "a file turned into a directory app
 run_qfork 0 pop
 expect_eq "$(cat qemu/README)" "The fixture project." "and pops back"
 assert_clean qemu
-echo "$checks checks passed"
+test_done

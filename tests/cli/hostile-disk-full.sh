@@ -7,7 +7,7 @@
 # partial object), then has git restore the index.
 #
 # The tree lives on a small tmpfs (needs root: mount); skipped otherwise.
-. "$(dirname "$0")/lib/common.sh"
+# test-lib: exclusive (mounts a tmpfs and fills it)
 . "$(dirname "$0")/lib/hostile.bash"
 
 u=$hp.upstream
@@ -37,7 +37,7 @@ if ! mount -t tmpfs -o size=1600k tmpfs "$hp/qemu" 2>/dev/null; then
     echo "cannot mount a tmpfs here (needs root)"
     exit 77
 fi
-trap 'umount "$hp/qemu" 2>/dev/null; cleanup' EXIT
+test_at_exit 'umount "$hp/qemu" 2>/dev/null'
 init_tree "$hp" "$u" 1.0.0
 hostile_modes=x     # the rollback has git write README again
 
@@ -70,4 +70,4 @@ assert_clean qemu "push -a: clean after the failure"
 ok "push -a: the space is free again"
 run_qfork 0 pop
 assert_clean qemu
-echo "$checks checks passed"
+test_done

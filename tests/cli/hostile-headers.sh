@@ -4,7 +4,6 @@
 # used to crash push and push --dry-run (exit 139) in the "is it already
 # applied?" check.  Each mix is refused as git refuses it, "inconsistent
 # header lines", naming the entry, the patch file and both lines.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/hostile.bash"
 
 hostile_project
@@ -67,4 +66,4 @@ run_qfork 0 push
 expect_eq "$(cat qemu/src/file1copy.c)" "$(cat qemu/src/file1.c)" "a consistent copy applies"
 run_qfork 0 pop
 assert_clean qemu
-echo "$checks checks passed"
+test_done

@@ -8,7 +8,6 @@
 #
 # The write failure is injected by making one file immutable (chattr +i,
 # root on a file system that has it); otherwise the test is skipped.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/hostile.bash"
 
 hostile_project
@@ -24,7 +23,7 @@ unpin() {
     local f
     for f in "${immutable[@]+"${immutable[@]}"}"; do chattr -i "$f" 2>/dev/null || true; done
 }
-trap 'unpin; cleanup' EXIT
+test_at_exit unpin
 
 create() {     # create QUOTED-PATH LINE
     printf 'diff --git %s %s\nnew file mode 100644\n--- /dev/null\n+++ %s\n@@ -0,0 +1 @@\n+%s\n' \
@@ -90,4 +89,4 @@ expect_in "recovered from an interrupted push of names: restored 5 paths"
 assert_clean qemu "recovery restored every hostile path"
 [ ! -e qemu/d ] || fail "recovery left d/"
 ok "recovery removed the new directory"
-echo "$checks checks passed"
+test_done

@@ -7,7 +7,6 @@
 # --assume-unchanged` was lost by pop's reset.  A patch may only touch
 # files in the index, or create new ones where nothing is; build/ is the
 # user's; a hidden edit is found by content and refused, naming the file.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/hostile.bash"
 
 hostile_project
@@ -104,4 +103,4 @@ git -C "$q" update-index --assume-unchanged src/file2.c
 run_qfork 0 pop
 git -C "$q" update-index --no-assume-unchanged src/file2.c
 assert_clean "$q"
-echo "$checks checks passed"
+test_done

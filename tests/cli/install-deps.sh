@@ -3,13 +3,9 @@
 # URIs read from both apt source formats, the bookworm-backports source
 # derived from them, the quick all-present check, and the exact commands
 # printed (and a failure) for a user who is not root.
+. "$(dirname "$0")/../lib/test-lib.sh"
 set -uo pipefail
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failed=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; failed=1; }
+repo=$top
 
 # Both formats, comments, a disabled stanza, other suites, an option block.
 mkdir -p "$work/apt/sources.list.d"
@@ -38,9 +34,9 @@ SRC
 uris=$(APT_ETC=$work/apt bash -c '. "$1/scripts/pipeline-lib.sh"; apt_bookworm_uris' _ "$repo")
 want=$'http://one.invalid/debian\nhttp://two.invalid/debian'
 [ "$uris" = "$want" ] && ok "bookworm URIs from sources.list and deb822: $(echo $uris)" ||
-    bad "bookworm URIs: got [$uris], want [$want]"
+    not_ok "bookworm URIs: got [$uris], want [$want]"
 bp=$(APT_ETC=$work/apt bash -c '. "$1/scripts/pipeline-lib.sh"; apt_suite_uris bookworm-backports' _ "$repo")
-[ -z "$bp" ] && ok "no bookworm-backports source yet" || bad "backports found: $bp"
+[ -z "$bp" ] && ok "no bookworm-backports source yet" || not_ok "backports found: $bp"
 
 # Everything present: a quick check and no change.
 start=$(date +%s%N)
@@ -58,24 +54,27 @@ fi
 out=$(DEPS_DRY_RUN=1 DEPS_EXTRA_PACKAGES=grace-fork-no-such-package APT_ETC=$work/apt \
       "$repo/scripts/install-deps.sh" 2>&1); rc=$?
 [ "$rc" -eq 0 ] && grep -q "apt-get install -y --no-install-recommends grace-fork-no-such-package" <<<"$out" &&
-    ok "dry run prints the apt-get command" || { bad "dry run (exit $rc)"; echo "$out"; }
+    ok "dry run prints the apt-get command" || { not_ok "dry run (exit $rc)"; echo "$out"; }
 
-# Not root: the exact commands, then exit 1.
-if command -v setpriv >/dev/null && [ "$(id -u)" -eq 0 ]; then
+# Not root: the exact commands, then exit 1.  As root the run drops to
+# nobody; a test run by a user is that case already.
+if [ "$(id -u)" -eq 0 ]; then
+    command -v setpriv >/dev/null || fail "setpriv (util-linux) is needed to run the non-root case as root"
     cp -r "$repo/scripts" "$work/scripts"
     chmod -R a+rX "$work"
     out=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
           env DEPS_EXTRA_PACKAGES=grace-fork-no-such-package APT_ETC=$work/apt \
           bash "$work/scripts/install-deps.sh" 2>&1); rc=$?
-    if [ "$rc" -eq 1 ] && grep -q "^Run as root" <<<"$out" &&
+else
+    out=$(DEPS_EXTRA_PACKAGES=grace-fork-no-such-package APT_ETC=$work/apt \
+          bash "$repo/scripts/install-deps.sh" 2>&1); rc=$?
+fi
+if [ "$rc" -eq 1 ] && grep -q "^Run as root" <<<"$out" &&
        grep -q "apt-get install -y --no-install-recommends grace-fork-no-such-package" <<<"$out" &&
        grep -q "error: missing build dependencies" <<<"$out"; then
         ok "not root: prints the commands and fails"
     else
-        bad "not root (exit $rc):"; echo "$out"
-    fi
-else
-    echo "(not root or no setpriv: non-root case not run)"
+        not_ok "not root (exit $rc):"; echo "$out"
 fi
 
 # The backports source a root run would write, from the fake config.
@@ -85,5 +84,5 @@ src=$(APT_ETC=$work/apt bash -c '
     backports_source_text' _ "$repo")
 grep -qx "URIs: http://one.invalid/debian http://two.invalid/debian" <<<"$src" &&
     grep -qx "Suites: bookworm-backports" <<<"$src" &&
-    ok "backports source uses the bookworm mirrors" || { bad "backports source:"; echo "$src"; }
-exit "$failed"
+    ok "backports source uses the bookworm mirrors" || { not_ok "backports source:"; echo "$src"; }
+test_done

@@ -111,4 +111,4 @@ run_qfork 0 push --fuzz 1
 expect_in "fuzz 1" "the fuzz used is reported"
 expect_eq "$(sed -n 10p qemu/src/file2.c)" "fuzzy change" "applied with fuzz"
 assert_clean qemu
-echo "$checks checks passed"
+test_done

@@ -71,4 +71,4 @@ expect_in "bad-binary does not apply" "a binary pre-image mismatch fails"
 expect_in "SRAT" "the blob is named"
 expect_eq "$(tree_digest qemu)" "$digest" "the tree is byte-identical after it"
 assert_clean qemu
-echo "$checks checks passed"
+test_done

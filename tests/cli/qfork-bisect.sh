@@ -31,4 +31,4 @@ cd ..
 assert_clean qemu "the tree is clean after bisect reset"
 run_qfork 0 top
 expect_eq "$out" src-change-10 "qfork still sees the whole series"
-echo "$checks checks passed"
+test_done

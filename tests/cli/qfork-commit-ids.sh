@@ -58,4 +58,4 @@ out=$(GIT_COMMITTER_NAME="Release Robot" GIT_COMMITTER_EMAIL=robot@example.org \
     GIT_COMMITTER_DATE="2025-05-05T05:05:05+02:00" "$QFORK" push -a 2>&1) ||
     fail "push -a with GIT_COMMITTER_*: $out"
 expect_ids committer "GIT_COMMITTER_* set: the recorded ids"
-echo "$checks checks passed"
+test_done

@@ -52,4 +52,4 @@ expect_eq "$(cat qemu/build/qemu-system-aarch64)" object "pop leaves build/ alon
 for i in $(seq 1 30); do echo x >"qemu/src/new$i.c"; done
 run_qfork 1 push
 expect_in "... and 10 more"
-echo "$checks checks passed"
+test_done

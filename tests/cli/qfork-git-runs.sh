@@ -42,4 +42,4 @@ counted pop -a
 [ "$runs" -le 10 ] || fail "pop -a of $n entries ran git $runs times"
 ok "pop -a of $n entries ran git $runs times (at most 10)"
 assert_clean qemu "clean after pop -a"
-echo "$checks checks passed"
+test_done

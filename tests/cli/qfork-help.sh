@@ -45,4 +45,4 @@ run_qfork 1 status
 expect_in "no series.conf in $work or its parents (use -s FILE)"
 run_qfork 1 -s "$work/nope.conf" status
 expect_in "nope.conf"
-echo "$checks checks passed"
+test_done

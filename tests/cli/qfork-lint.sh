@@ -41,4 +41,4 @@ expect_in "problem" "the count is given"
 printf 'downstream\n' >>series.conf
 run_qfork 1 lint
 expect_in "series.conf:" "a malformed series.conf is reported with its line"
-echo "$checks checks passed"
+test_done

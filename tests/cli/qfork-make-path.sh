@@ -12,4 +12,4 @@ for target in build/qfork build/tests/test-apply; do
     expect_not_in "No rule to make target" "make $target has a rule"
     expect_in "-o $top/$target " "make $target links $target"
 done
-echo "$checks checks passed"
+test_done

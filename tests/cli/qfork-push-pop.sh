@@ -155,4 +155,4 @@ for cmd in applied unapplied top; do
 done
 expect_in "src-change-2" "top still names the last entry"
 
-echo "$checks checks passed"
+test_done

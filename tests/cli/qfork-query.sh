@@ -52,4 +52,4 @@ run_qfork 1 query
 expect_in "which KEY?" "no key"
 run_qfork 1 query base.version base.tarball
 expect_in "too many arguments" "one key per call"
-echo "$checks checks passed"
+test_done

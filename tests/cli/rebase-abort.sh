@@ -4,13 +4,9 @@
 # conflict with a half-done resolution, from a rebase interrupted between
 # entries, and from a failure halfway through installing the results.
 # Then the same rebase still runs to the end.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/rebase-fixture.bash"
 
-make_fx_upstream "$work/up"
-make_fx_project "$work/p" "$work/up"
-p=$work/p
-cd "$p"
+fx_start
 # A build directory in the tree (git-excluded) must survive too.
 mkdir -p qemu/build && echo object >qemu/build/main.o
 before=$(digest_state "$p")
@@ -82,4 +78,4 @@ expect_in "Rebased onto QEMU 1.1" "the rebase runs to the end after aborts"
 grep -q '^base 1.1$' series.conf || fail "pin"
 ok "pinned to 1.1"
 
-echo "$checks checks passed"
+test_done

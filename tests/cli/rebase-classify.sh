@@ -4,7 +4,6 @@
 # report, series.conf/base.lock/patches/ at the end, and that a fresh
 # tree of the new pin takes the rebased series with `push -a` and gives
 # the same files as the rebased tree.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/rebase-fixture.bash"
 
 make_fx_upstream "$work/up"
@@ -118,4 +117,4 @@ expect_in "4 of 4 pushable entries applied" "status: every entry applied"
 run_qfork 2 push -a
 fx_check_fresh "$p" 1.1
 
-echo "$checks checks passed"
+test_done

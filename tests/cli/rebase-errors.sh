@@ -1,13 +1,9 @@
 #!/usr/bin/env bash
 # qfork rebase on bad input: one clear message, the right exit code, and
 # series.conf, base.lock, patches/ and qemu/ exactly as before.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/rebase-fixture.bash"
 
-make_fx_upstream "$work/up"
-make_fx_project "$work/p" "$work/up"
-p=$work/p
-cd "$p"
+fx_start
 before=$(digest_state "$p")
 sha11=$(fx_sha "$p.fx_1.1+ds.orig.tar.xz")
 t11=$p.fx_1.1+ds.orig.tar.xz
@@ -98,4 +94,4 @@ git -C qemu stash pop -q
 run_qfork 0 rebase --abort
 unchanged "abort after the refusals"
 
-echo "$checks checks passed"
+test_done

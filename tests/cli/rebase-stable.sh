@@ -3,7 +3,6 @@
 # time, by another committer, under a git configuration that changes what
 # `git diff` prints by default - gives the same bytes; and a rebase where
 # every patch still applies (1.1 to 1.2) changes no patch file at all.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/rebase-fixture.bash"
 
 make_fx_upstream "$work/up"
@@ -70,4 +69,4 @@ expect_eq "$(tree_digest patches)" "$before" "no patch file changes when every p
 expect_eq "$(diff "$work/series.1.1" series.conf | grep -c '^[<>]')" 6 \
     "series.conf: only the pin's three lines changed (base, tarball, sha256)"
 
-echo "$checks checks passed"
+test_done

@@ -5,7 +5,6 @@
 # from upstream with a "(cherry picked from commit <sha>)" line; a fork
 # patch that upstream took is found by its patch-id even where it no
 # longer reverse-applies.
-. "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/rebase-fixture.bash"
 
 u=$work/up
@@ -99,4 +98,4 @@ ok "base.lock: from the upstream git's tag v1.1"
 
 fx_check_fresh "$p" 1.1 "$u"    # the base from the same git tag
 
-echo "$checks checks passed"
+test_done

@@ -10,11 +10,11 @@ set -uo pipefail
 use_apt_uri "http://127.0.0.1:9/debian"
 
 new_top
-ln -s "$repo/scripts" "$top/scripts"
-mkdir -p "$top/patches"
+ln -s "$repo/scripts" "$proj/scripts"
+mkdir -p "$proj/patches"
 # A patch that applies, and one whose context is not in the tree.
 patch_file() { # NAME SUBJECT OLD NEW
-    cat >"$top/patches/$1" <<PATCH
+    cat >"$proj/patches/$1" <<PATCH
 From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001
 From: Test <test@example.invalid>
 Date: Thu, 26 Nov 2026 10:00:00 +0000
@@ -36,7 +36,7 @@ PATCH
 }
 patch_file 0001-good.patch "hw/arm: first change" "int smmuv3;" "int smmuv3 = 1;"
 patch_file 0002-bad.patch "hw/arm: change what is not there" "int no_such_line;" "int x;"
-cat >>"$top/series.conf" <<CONF
+cat >>"$proj/series.conf" <<CONF
 
 downstream test-good
   subject hw/arm: first change
@@ -50,31 +50,31 @@ downstream test-bad
 CONF
 
 run_make() {
-    out=$(cd "$top" && make -f scripts/qemu.mk TOP="$top" QFORK="$QFORK" \
+    out=$(cd "$proj" && make -f scripts/qemu.mk TOP="$proj" QFORK="$QFORK" \
           QEMU_SOURCE="$work/good.tar.xz" QEMU_UPSTREAM=0 series 2>&1)
     rc=$?
     printf '%s\n' "$out" | sed 's/^/    | /'
 }
 
 run_make
-[ "$rc" -ne 0 ] && pass "make series fails on the bad patch (exit $rc)" || fail "make series succeeded"
-grep -q "test-bad" <<<"$out" && pass "the message names the failing entry" ||
-    fail "the message does not name test-bad"
-grep -q "qfork push -a failed" <<<"$out" && pass "the pipeline says which phase stopped" ||
-    fail "no pipeline message"
-subjects=$(git -C "$top/qemu" log --format=%s refs/qfork/base..HEAD)
-[ "$subjects" = "hw/arm: first change" ] && pass "the entry before it is applied as one commit" ||
-    fail "commits after the base: [$subjects]"
-[ -z "$(git -C "$top/qemu" status --porcelain --ignored | grep -v build/)" ] &&
-    pass "no half-applied file, no .rej/.orig in qemu/" ||
-    fail "qemu/ left dirty: $(git -C "$top/qemu" status --porcelain --ignored)"
+[ "$rc" -ne 0 ] && ok "make series fails on the bad patch (exit $rc)" || not_ok "make series succeeded"
+grep -q "test-bad" <<<"$out" && ok "the message names the failing entry" ||
+    not_ok "the message does not name test-bad"
+grep -q "qfork push -a failed" <<<"$out" && ok "the pipeline says which phase stopped" ||
+    not_ok "no pipeline message"
+subjects=$(git -C "$proj/qemu" log --format=%s refs/qfork/base..HEAD)
+[ "$subjects" = "hw/arm: first change" ] && ok "the entry before it is applied as one commit" ||
+    not_ok "commits after the base: [$subjects]"
+[ -z "$(git -C "$proj/qemu" status --porcelain --ignored | grep -v build/)" ] &&
+    ok "no half-applied file, no .rej/.orig in qemu/" ||
+    not_ok "qemu/ left dirty: $(git -C "$proj/qemu" status --porcelain --ignored)"
 
 # Fixed patch: the next make resumes from the failed entry.
 patch_file 0002-bad.patch "hw/arm: change what is not there" "int smmuv3 = 1;" "int smmuv3 = 2;"
 run_make
-[ "$rc" -eq 0 ] && [ "$(git -C "$top/qemu" log --format=%s refs/qfork/base..HEAD | wc -l)" -eq 2 ] &&
-    pass "after the fix, make resumes and applies the rest" || fail "resume: exit $rc"
+[ "$rc" -eq 0 ] && [ "$(git -C "$proj/qemu" log --format=%s refs/qfork/base..HEAD | wc -l)" -eq 2 ] &&
+    ok "after the fix, make resumes and applies the rest" || not_ok "resume: exit $rc"
 run_make
 [ "$rc" -eq 0 ] && grep -q "every series entry is already applied" <<<"$out" &&
-    pass "a further make has nothing to push" || fail "third run: exit $rc"
-finish
+    ok "a further make has nothing to push" || not_ok "third run: exit $rc"
+test_done

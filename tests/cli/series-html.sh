@@ -31,3 +31,4 @@ dom "#section=vEVENTQ" >"$work/veventq.html" || fail "chromium failed"
 grep -q 'data-shown="5"' "$work/veventq.html" ||
     fail "#section=vEVENTQ does not filter to the 5 vEVENTQ rows"
 ok "a section filter shows that section's rows only"
+test_done

@@ -15,3 +15,4 @@ run_qfork 0 -s "$top/series.conf" table --json
 expect_in '"rows": [' "--json renders the rows"
 run_qfork 1 -s "$top/series.conf" table --format pdf
 expect_in "give one format" "an unknown format is refused"
+test_done

@@ -76,3 +76,4 @@ expect_in "evidence for the 3 rows in base: 1 by git ancestry, 1 by content, 1 o
     "status shows how the rows were proven"
 run_qfork 0 table
 expect_in "| in base since v1.1.0 | ancestry v1.1.0 |" "the table shows the evidence"
+test_done

@@ -30,4 +30,4 @@ expect_in "is not a directory"
 # -q: only the verdict.
 run_qfork 1 -q doctor --sysroot "$sysfs/broken-unbound"
 expect_eq "$out" "qfork doctor: 4 problems: this host is not ready for GPU passthrough" "-q prints only the verdict"
-echo "$checks checks passed"
+test_done

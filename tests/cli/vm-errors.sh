@@ -50,4 +50,4 @@ echo code >"$work/AAVMF_CODE.fd"
 echo vars >"$work/AAVMF_VARS.fd"
 refuse "cannot run $work/no-qemu" --sysroot "$sysfs/grace-1gpu" --run --qemu "$work/no-qemu" \
     --firmware "$work/AAVMF_CODE.fd" --vars "$work/vm_VARS.fd"
-echo "$checks checks passed"
+test_done

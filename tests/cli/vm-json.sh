@@ -60,4 +60,4 @@ run_qfork 1 vm --from-json "$work/missing.json" "${Q[@]}"
 expect_in "missing.json" "a missing file is named"
 run_qfork 1 vm --from-json "$work/vm.json" --sysroot "$sysfs/grace-1gpu"
 expect_in "--sysroot and --gpu do not apply"
-echo "$checks checks passed"
+test_done

@@ -83,4 +83,4 @@ expect_not_in "NODES_SHIFT" "9 nodes: no warning"
 # $QEMU_SYSTEM names the binary when --qemu does not.
 out=$(QEMU_SYSTEM=/opt/grace/qemu "$QFORK" vm --sysroot "$sysfs/grace-1gpu" | head -n 1)
 expect_eq "$out" "/opt/grace/qemu \\" "\$QEMU_SYSTEM is the default binary"
-echo "$checks checks passed"
+test_done

@@ -46,4 +46,4 @@ run_qfork 1 vm --sysroot "$sysfs/grace-1gpu" --qemu "$fake" --firmware "$work/fw
 expect_in "variable store template"
 [ ! -e "$FAKE_LOG" ] && [ ! -e "$work/new_VARS.fd" ] || fail "QEMU ran or a store was left behind"
 ok "nothing run, nothing left behind"
-echo "$checks checks passed"
+test_done

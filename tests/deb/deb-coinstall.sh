@@ -14,8 +14,6 @@ for a in "$(native_arch)" arm64; do
     [ -f "$(deb_of "$a")" ] && debs+=("$(deb_of "$a")")
 done
 [ ${#debs[@]} -gt 0 ] || skip "no grace-qemu package in build/deb: run make deb"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 cache=$top/cache/debs/qemu-system
 mkdir -p "$cache"
@@ -40,13 +38,13 @@ for deb in "${debs[@]}"; do
         sed 's:^\./:/:' | LC_ALL=C sort >"$work/our-files"
     clash=$(LC_ALL=C comm -12 "$work/our-files" "$work/debian-paths")
     [ -z "$clash" ] && ok "$name: none of its $(wc -l <"$work/our-files") files is in Debian's QEMU packages" ||
-        bad "$name: files also in Debian's QEMU packages: $clash"
+        not_ok "$name: files also in Debian's QEMU packages: $clash"
     other=$(grep -Ev "$allowed" "$work/ours")
     [ -z "$other" ] && ok "$name: only its own names (/usr/lib/grace-qemu, grace-qemu-*, qfork)" ||
-        bad "$name: paths outside its own names: $other"
+        not_ok "$name: paths outside its own names: $other"
     for f in Conflicts Breaks Replaces Provides; do
         v=$(dpkg-deb -f "$deb" "$f")
-        [ -z "$v" ] || bad "$name: $f: $v"
+        [ -z "$v" ] || not_ok "$name: $f: $v"
     done
 done
-exit "$failed"
+test_done

@@ -14,7 +14,7 @@ for arch in "$(native_arch)" arm64; do
     errors=$(grep -c '^E: ' <<<"$out")
     [ "$rc" -eq 0 ] && [ "$errors" -eq 0 ] &&
         ok "${deb##*/}: lintian, no errors ($(grep -c '^W: ' <<<"$out") warnings)" ||
-        bad "${deb##*/}: lintian exit $rc, $errors errors"
+        not_ok "${deb##*/}: lintian exit $rc, $errors errors"
 done
 [ "$n" -gt 0 ] || skip "no grace-qemu package in build/deb: run make deb"
-exit "$failed"
+test_done

@@ -18,7 +18,7 @@
 # Exit 0 pass, 77 skip (last line says why), anything else fails.
 set -eu
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../lib/test-lib.sh"
 lib=$top/scripts/qfork/lib
 out=$top/build/fuzz
 secs=${QF_FUZZ_SECONDS:-25}
@@ -28,18 +28,11 @@ patch | apply) ;;
 *) echo "QF_FUZZ_TARGET must be patch or apply, not $target" >&2; exit 1 ;;
 esac
 
-skip() {
-    echo "$1"
-    exit 77
-}
-
 cc=$(command -v clang || command -v clang-14 || true)
 [ -n "$cc" ] || skip "clang is not installed (Debian: clang)"
 pkg-config --exists glib-2.0 zlib || skip "glib-2.0 or zlib development files missing"
 command -v git >/dev/null || skip "git is not installed (needed for the seed corpus)"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # libFuzzer ships separately from clang in Debian (libclang-rt-*-dev).
 printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n)\n{ (void)d; (void)n; return 0; }\n' \

@@ -7,13 +7,12 @@
 # 77: clang's libFuzzer is not available (last line says why); else fail.
 # QF_FUZZ_SECONDS sets the budget (default 20).
 set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../lib/test-lib.sh"
 secs=${QF_FUZZ_SECONDS:-20}
 out=$top/build/fuzz/series
 lib=$top/scripts/qfork/lib
 cc=${CLANG:-clang}
 
-skip() { echo "$*"; exit 77; }
 
 command -v "$cc" >/dev/null || skip "no $cc: install clang and libclang-rt-dev for libFuzzer"
 rm -rf "$out" && mkdir -p "$out/seeds" "$out/corpus" || exit 1

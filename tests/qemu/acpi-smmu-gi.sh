@@ -17,17 +17,16 @@
 #
 # Environment: QEMU_SYSTEM (default qemu/build/qemu-system-aarch64).
 # Exit: 0 pass, 77 skip (last line says why), else fail.
+# test-lib: exclusive (boots the VM in edk2 under TCG)
 set -uo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
-[ -x "$qemu" ] || { echo "qemu-system-aarch64 not built ($qemu): run make first"; exit 77; }
+. "$(dirname "$0")/../lib/test-lib.sh"
+qemu=$QEMU_SYSTEM
+require_qemu
 command -v iasl >/dev/null || { echo "iasl not installed (Debian package acpica-tools)"; exit 77; }
 make -s -C "$top" -f tests/tools/tools.mk tools || exit 1
 acpi_dump=$top/build/tools/acpi-dump
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # GPU stand-in -> its pxb's root bus number (bus_nr), the bus behind the
 # root port at 00.0 of that bus where the GPU sits, and its generic
@@ -91,9 +90,6 @@ done
 (cd "$work/tables" && iasl -d IORT.dat SRAT.dat >"$work/iasl.log" 2>&1) ||
     { cat "$work/iasl.log"; echo "FAIL: iasl could not decode the tables"; exit 1; }
 
-failed=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; failed=1; }
 
 # iasl prints "[OFFh DEC LEN]   Field Name : value"; field_values FIELD
 # FILE lists "offset value" for each occurrence.
@@ -107,11 +103,11 @@ mapfile -t smmus < <(field_values "Type" "$iort" | awk '$2 == "04" { print $1 }'
 if [ "${#smmus[@]}" -eq 2 ]; then
     ok "IORT has 2 SMMUv3 nodes (at table offsets ${smmus[*]})"
 else
-    bad "IORT has ${#smmus[@]} SMMUv3 nodes, expected 2"
+    not_ok "IORT has ${#smmus[@]} SMMUv3 nodes, expected 2"
 fi
 bases=$(field_values "Base Address" "$iort" | awk '{ print $2 }' | sort -u | wc -l)
 [ "$bases" -eq 2 ] && ok "the SMMUv3 nodes have distinct base addresses" ||
-    bad "SMMUv3 base addresses: $(field_values "Base Address" "$iort" | awk '{print $2}' | tr '\n' ' ')"
+    not_ok "SMMUv3 base addresses: $(field_values "Base Address" "$iort" | awk '{print $2}' | tr '\n' ' ')"
 
 # Root complex ID mappings as "input-base count output-ref".
 mappings=$(awk -F' : ' '
@@ -129,7 +125,7 @@ for gpu in "${gpus[@]}"; do
     if grep -qx "$base $last $ref" <<<"$mappings"; then
         ok "IORT maps $gpu's root complex (IDs 0x$base + 0x$last) to its SMMUv3 node 0x$ref"
     else
-        bad "IORT has no mapping 0x$base + 0x$last -> SMMUv3 node 0x$ref for $gpu; mappings (base count ref):"
+        not_ok "IORT has no mapping 0x$base + 0x$last -> SMMUv3 node 0x$ref for $gpu; mappings (base count ref):"
         sed 's/^/      /' <<<"$mappings"
     fi
     i=$((i + 1))
@@ -154,16 +150,16 @@ for gpu in "${gpus[@]}"; do
         if grep -qx "$n 01 ${gpu_bus[$gpu]}" <<<"$gis"; then
             ok "SRAT has a PCI generic initiator for node $n at $gpu (bus ${gpu_bus[$gpu]})"
         else
-            bad "SRAT has no PCI generic initiator for node $n at $gpu (bus ${gpu_bus[$gpu]})"
+            not_ok "SRAT has no PCI generic initiator for node $n at $gpu (bus ${gpu_bus[$gpu]})"
         fi
     done
 done
 count=$(grep -c . <<<"$gis")
 [ "$count" -eq "$expected" ] && ok "SRAT has $count generic initiator structures" ||
-    bad "SRAT has $count generic initiator structures, expected $expected"
+    not_ok "SRAT has $count generic initiator structures, expected $expected"
 
-if [ "$failed" -ne 0 ]; then
+if [ "$test_failures" -ne 0 ]; then
     echo "--- IORT decoded by iasl:"; grep -v '^ *[0-9A-F]\{4\}: ' "$iort"
     echo "--- SRAT decoded by iasl:"; grep -v '^ *[0-9A-F]\{4\}: ' "$srat"
 fi
-exit "$failed"
+test_done

@@ -34,17 +34,14 @@
 # Environment: QEMU_SYSTEM (default: qemu/build/qemu-system-aarch64),
 # EGM_RESETS (default 5).
 # Exit: 0 pass, 77 skip (last line says why), else fail.
+# test-lib: exclusive (boots the VM under TCG, several resets)
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
+. "$(dirname "$0")/../lib/test-lib.sh"
+qemu=$QEMU_SYSTEM
 resets=${EGM_RESETS:-5}
 
-skip() {
-    echo "$*"
-    exit 77
-}
-[ -x "$qemu" ] || skip "qemu-system-aarch64 not built ($qemu): run make first"
+require_qemu
 command -v iasl >/dev/null ||
     skip "iasl not installed (Debian package acpica-tools): cannot decode the DSDT"
 "$qemu" -object help | grep -qx '  acpi-egm-memory' ||
@@ -53,8 +50,6 @@ command -v iasl >/dev/null ||
 make -s -C "$top" -f tests/tools/tools.mk tools
 acpi_dump=$top/build/tools/acpi-dump
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # virt's memory map: RAM starts at 1 GiB (VIRT_MEM).
 ram_base=$((0x40000000))
@@ -266,24 +261,19 @@ side_by_side() {
     [ "$n" -le 40 ] || echo "     ... ($n lines)"
 }
 
-failed=0
-fail() {
-    echo "FAIL $*"
-    failed=1
-}
 
 # check_round CASE ROUND DIR: the tables of one read.
 check_round() {
     local label="$1 $2" dir=$3 in_pci_order want got srat dsl line pxm base size
     if [ ! -f "$dir/DSDT.dat" ]; then
-        fail "$label: no DSDT was read"
+        not_ok "$label: no DSDT was read"
         return
     fi
     dsl=$work/dsl/$1-${2// /-}
     mkdir -p "$dsl"
     cp "$dir/DSDT.dat" "$dsl/"
     if ! (cd "$dsl" && iasl -d DSDT.dat >iasl.log 2>&1); then
-        fail "$label: iasl could not decode the DSDT"
+        not_ok "$label: iasl could not decode the DSDT"
         cat "$dsl/iasl.log"
         return
     fi
@@ -292,7 +282,7 @@ check_round() {
     want=$(LC_ALL=C sort <<<"$in_pci_order")
     got=$(dsdt_gpus "$dsl/DSDT.dsl" | LC_ALL=C sort)
     if [ "$got" != "$want" ]; then
-        fail "$label: EGM GPU devices differ from the expected ones"
+        not_ok "$label: EGM GPU devices differ from the expected ones"
         side_by_side "$want" "$got"
         return
     fi
@@ -303,7 +293,7 @@ check_round() {
         base=${line#*base=} base=${base%% *}
         size=${line#*size=} size=${size%% *}
         if ! grep -qx "pxm=$pxm base=$base size=$size" <<<"$srat"; then
-            fail "$label: SRAT has no memory range pxm=$pxm base=$base size=$size"
+            not_ok "$label: SRAT has no memory range pxm=$pxm base=$base size=$size"
             echo "$srat"
             return
         fi
@@ -316,7 +306,7 @@ check_recompiles() {
     local dsl=$work/dsl/$1-boot
     [ -f "$dsl/DSDT.dsl" ] || return 0
     if ! (cd "$dsl" && iasl -p recompiled DSDT.dsl >recompile.log 2>&1); then
-        fail "$1: iasl does not recompile the decoded DSDT"
+        not_ok "$1: iasl does not recompile the decoded DSDT"
         grep -iE 'error|already' "$dsl/recompile.log" | head -20 || :
         return
     fi
@@ -337,7 +327,7 @@ run_case() {
     local name=$1 out=$work/$1-$resets k
     echo "== $name: $(gpu_lines | wc -l) GPUs, boot + $resets resets"
     if ! read_tables "$name" "$resets"; then
-        fail "$name: reading the tables failed:"
+        not_ok "$name: reading the tables failed:"
         sed 's/^/    /' "$work/$name-$resets.err"
         # What the guest saw before that, from a QEMU that is not reset.
         if [ "$resets" -gt 0 ] && read_tables "$name" 0; then
@@ -382,4 +372,4 @@ gpus=$(for i in 0 1 2 3; do echo "p$i 0 - $((2 + i)) 0 1"; done
     for p in $(seq 0 31); do for f in $(seq 0 7); do echo "x$p-$f 64 $p 0 $f 1"; done; done)
 resets=1 run_case 260gpus && check_recompiles 260gpus
 
-exit "$failed"
+test_done

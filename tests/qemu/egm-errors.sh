@@ -11,19 +11,13 @@
 # Exit: 0 pass, 77 skip (last line says why), else fail.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
+. "$(dirname "$0")/../lib/test-lib.sh"
+qemu=$QEMU_SYSTEM
 
-skip() {
-    echo "$*"
-    exit 77
-}
-[ -x "$qemu" ] || skip "qemu-system-aarch64 not built ($qemu): run make first"
+require_qemu
 "$qemu" -object help | grep -qx '  acpi-egm-memory' ||
     skip "this qemu-system-aarch64 has no acpi-egm-memory object (patches/0150-* not applied)"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # Node 0: CPU and RAM; node 1: the EGM memory; node 2: memory-less.
 # shellcheck disable=SC2054 # commas separate QEMU sub-options

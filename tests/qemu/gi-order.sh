@@ -27,10 +27,11 @@
 #
 # Environment: QEMU_SYSTEM (default: qemu/build/qemu-system-aarch64).
 # Exit: 0 pass, 77 skip (last line says why), else fail.
+# test-lib: exclusive (boots the VM under TCG)
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
+. "$(dirname "$0")/../lib/test-lib.sh"
+qemu=$QEMU_SYSTEM
 if [ ! -x "$qemu" ]; then
     echo "qemu-system-aarch64 not built ($qemu): run make first"
     exit 77
@@ -39,8 +40,6 @@ fi
 make -s -C "$top" -f tests/tools/tools.mk tools
 acpi_dump=$top/build/tools/acpi-dump
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # GPU stand-ins and the bus number of their pxb-pcie root bus (bus_nr).
 # Each sits behind a root port at 00.0 of that bus, on the root port's

@@ -43,16 +43,16 @@
 # time after system_reset, default grace-4gpu), GUEST_BOOT_TIMEOUT
 # (seconds a boot may take, default 120).
 # Exit: 0 pass, 77 skip (last line says why), else fail.
+# test-lib: exclusive (boots a real Debian guest under TCG)
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
-qfork=${QFORK:-$top/build/qfork}
+. "$(dirname "$0")/../lib/test-lib.sh"
+qemu=$QEMU_SYSTEM
+qfork=$QFORK
 python=/usr/bin/python3
 lib=$top/tests/guest/lib
 hosts=${GUEST_HOSTS:-grace-1gpu grace-2gpu-shared grace-4gpu gh200}
 reset_hosts=" ${GUEST_RESET_HOSTS-grace-4gpu} "
-skip() { echo "$*"; exit 77; }
 
 [ -x "$qemu" ] || skip "qemu-system-aarch64 not built ($qemu): run make first"
 [ -x "$qfork" ] || { echo "qfork not built ($qfork): run make qfork" >&2; exit 1; }
@@ -60,8 +60,6 @@ skip() { echo "$*"; exit 77; }
 command -v iasl >/dev/null || skip "needs iasl (Debian: acpica-tools) to decode the guest's DSDT"
 . "$top/tests/qemu/lib/vm-tables.bash"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 logdir=${QF_TEST_LOGDIR:-$top/build/test-logs}/guest-boot
 mkdir -p "$logdir"
 

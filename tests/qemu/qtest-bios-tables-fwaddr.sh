@@ -6,10 +6,11 @@
 # Each case passes, or, when its tables differ from the expected ones in
 # those firmware-allocated addresses and nothing else, is skipped with that
 # reason.  Any other difference fails.
+# test-lib: exclusive (edk2 boots under TCG, with timeouts)
 set -uo pipefail
 . "$(dirname "$0")/lib/qtest.bash"
 bios_tables_setup
-trap 'rm -rf "$btt_dir"' EXIT
+test_at_exit 'rm -rf "$btt_dir"'
 passed=0 failed=0 fwaddr=()
 for case in "${BIOS_TABLES_FWADDR_CASES[@]}"; do
     if bios_tables_run "$case"; then

@@ -6,10 +6,11 @@
 # tarball has none); without it the test is skipped, saying so.  The two
 # cases whose expected tables hold addresses only QEMU's bundled edk2
 # allocates are run by qtest-bios-tables-fwaddr.sh.
+# test-lib: exclusive (15 edk2 boots under TCG, with timeouts)
 set -uo pipefail
 . "$(dirname "$0")/lib/qtest.bash"
 bios_tables_setup
-trap 'rm -rf "$btt_dir"' EXIT
+test_at_exit 'rm -rf "$btt_dir"'
 passed=0 failed=0
 for case in $btt_cases; do
     if printf '%s\n' "${BIOS_TABLES_FWADDR_CASES[@]}" | grep -qx "$case"; then

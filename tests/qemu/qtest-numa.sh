@@ -4,6 +4,7 @@
 # also with pxb-pcie).  Some cases create virtio-net-pci, whose option ROM
 # the Debian +ds tarball lacks: the build finds Debian's ipxe-qemu ROMs
 # through --firmwarepath (scripts/configure-qemu.sh).
+# test-lib: exclusive (QEMU qtest with timeouts)
 set -uo pipefail
 . "$(dirname "$0")/lib/qtest.bash"
 qtest_program numa-test

@@ -9,17 +9,12 @@
 #   - a wrapper whose --version has no fork/series name (a plain build);
 #   - an extra requirement nothing has (VERIFY_EXTRA, the test-only hook).
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
-qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
-[ -x "$qemu" ] || { echo "qemu-system-aarch64 not built ($qemu): run make first"; exit 77; }
+. "$(dirname "$0")/../lib/test-lib.sh"
+qemu=$QEMU_SYSTEM
+require_qemu
 build=$(cd "$(dirname "$qemu")" && pwd)
 verify=$top/scripts/verify-qemu.sh
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failed=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; failed=1; }
 
 # expect_failure NAME MISSING-TEXT BINARY [VAR=VALUE...]
 expect_failure() {
@@ -30,7 +25,7 @@ expect_failure() {
     if [ "$rc" -eq 1 ] && grep -q "^  - .*$missing" <<<"$out"; then
         ok "$name: verify fails and names '$missing'"
     else
-        bad "$name: exit $rc; output:"
+        not_ok "$name: exit $rc; output:"
         sed 's/^/    /' <<<"$out"
     fi
 }
@@ -44,7 +39,7 @@ fake_build() {
 }
 
 out=$("$verify" "$qemu" 2>&1) && ok "the fork's binary passes ($(tail -n 1 <<<"$out" | sed 's/^==> \[[^]]*\] //'))" ||
-    { bad "the fork's binary fails verify:"; sed 's/^/    /' <<<"$out"; }
+    { not_ok "the fork's binary fails verify:"; sed 's/^/    /' <<<"$out"; }
 
 d=$(fake_build no-iommufd)
 ln -s "$qemu" "$d/qemu-system-aarch64"
@@ -75,4 +70,4 @@ expect_failure "plain --version" "version names the fork" "$d/qemu-system-aarch6
 
 expect_failure "extra requirement" "arm-smmuv3: property no-such-property" "$qemu" \
     VERIFY_EXTRA="device:arm-smmuv3:no-such-property"
-exit "$failed"
+test_done

@@ -27,23 +27,20 @@
 # Environment: QEMU_SYSTEM (default qemu/build/qemu-system-aarch64), QFORK.
 # Needs /usr/bin/python3 for the qtest writes and the table checks.
 # Exit: 0 pass, 77 skip (last line says why), else fail.
+# test-lib: exclusive (starts the VM qfork vm prints, under TCG)
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
-qfork=${QFORK:-$top/build/qfork}
+. "$(dirname "$0")/../lib/test-lib.sh"
+qemu=$QEMU_SYSTEM
+qfork=$QFORK
 python=/usr/bin/python3
-skip() { echo "$*"; exit 77; }
 
-[ -x "$qemu" ] || skip "qemu-system-aarch64 not built ($qemu): run make first"
+require_qemu
 [ -x "$qfork" ] || { echo "qfork not built ($qfork): run make qfork" >&2; exit 1; }
 [ -x "$python" ] || skip "needs $python (Debian: python3) for qtest and the table checks"
 
 . "$top/tests/qemu/lib/vm-tables.bash"
 make -s -C "$top" -f tests/tools/tools.mk tools
-
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 
 # The firmware qfork vm names by default, with a variable store of this
 # run's own (neither runs here: -S, then qtest).

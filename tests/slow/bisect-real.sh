@@ -11,22 +11,18 @@
 # step's build time and the total: the figures of the bisect benchmark.
 #
 # env: QFORK, QEMU_DIR (default qemu/ at the repository root), JOBS.
+# test-lib: exclusive (rebuilds the real QEMU tree other tests use)
 set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-QFORK=${QFORK:-$top/build/qfork}
+. "$(dirname "$0")/../lib/test-lib.sh"
+here=$top/tests/slow
 tree=${QEMU_DIR:-$top/qemu}
 qemu=$tree/build/qemu-system-aarch64
 fixture=$here/bisect-fixture
 bad_entry=bisect-fixture-drop-ril
 last_entry=bisect-fixture-iort-comment
 
-skip() { echo "$*"; exit 77; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok - $*"; }
-
-[ -x "$QFORK" ] || fail "qfork is not built: $QFORK"
+require_qfork
 [ -d "$tree/.git" ] && [ -f "$tree/build/build.ninja" ] && [ -x "$qemu" ] ||
     skip "no built QEMU tree at $tree (run make first)"
 
@@ -52,13 +48,11 @@ ok "the series' binary lists arm-smmuv3 ril="
 # The combined series: series.conf with the extension inserted after the
 # block of the top applied entry; patches/ and bisect-fixture/ linked
 # beside it, as series paths are relative to the series file.
-work=$(mktemp -d "${TMPDIR:-/tmp}/bisect-real-XXXXXX")
 combined=$work/series.conf
 # Whatever happens, qemu/ and its binary end as they were: other tests
 # (tests/qemu/) use them.
 stale_build=
 finish() {
-    local rc=$?
     if [ -e "$tree/.git/qfork/bisect/state" ]; then
         echo "cleaning up: qfork bisect --reset"
         "$QFORK" -s "$combined" -C "$tree" bisect --reset || true
@@ -68,10 +62,8 @@ finish() {
         "$top/scripts/build-qemu.sh" "$tree" >"$work/rebuild.log" 2>&1 ||
             { tail -n 20 "$work/rebuild.log"; echo "warning: the rebuild failed"; }
     fi
-    rm -rf "$work"
-    exit $rc
 }
-trap finish EXIT
+test_at_exit finish
 ln -s "$top/patches" "$work/patches"
 ln -s "$fixture" "$work/bisect-fixture"
 awk -v name="$start_top" -v extra="$fixture/series.extra" '

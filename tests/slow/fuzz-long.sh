@@ -4,6 +4,7 @@
 # the whole apply path writing into a tree (fuzz-apply).
 # QF_FUZZ_LONG_SECONDS per fuzzer, default 300.  Exit 77 without libFuzzer.
 set -u
+. "$(dirname "$0")/../lib/test-lib.sh"
 here=$(cd "$(dirname "$0")/../fuzz" && pwd)
 secs=${QF_FUZZ_LONG_SECONDS:-300}
 rc=0

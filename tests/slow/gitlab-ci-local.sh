@@ -13,7 +13,7 @@
 # runner.  The check-slow step is told the change is HEAD itself, so it
 # does not run this test again.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../lib/test-lib.sh"
 command -v node >/dev/null || { echo "FAIL no node (scripts/install-deps.sh installs nodejs and npm)"; exit 1; }
 command -v rsync >/dev/null || { echo "FAIL no rsync, which gitlab-ci-local needs (scripts/install-deps.sh installs it)"; exit 1; }
 pkg=$("$top/tests/tools/npm-tool.sh" gitlab-ci-local) || exit 1

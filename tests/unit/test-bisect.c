@@ -508,6 +508,10 @@ static void driver_tear_down(DriverFixture *f, gconstpointer data)
     g_string_free(f->out, TRUE);
 }
 
+#define add_driver_test(path, test)                                            \
+    g_test_add((path), DriverFixture, NULL, driver_set_up, (test),             \
+               driver_tear_down)
+
 static void collect(gpointer data, const char *text)
 {
     g_string_append((GString *)data, text);
@@ -690,13 +694,9 @@ int main(int argc, char **argv)
                test_state_damaged, state_tear_down);
     g_test_add("/bisect/state/log", StateFixture, NULL, state_set_up,
                test_log, state_tear_down);
-    g_test_add("/bisect/driver/finds", DriverFixture, NULL, driver_set_up,
-               test_driver_finds, driver_tear_down);
-    g_test_add("/bisect/driver/ambiguous", DriverFixture, NULL, driver_set_up,
-               test_driver_ambiguous, driver_tear_down);
-    g_test_add("/bisect/driver/interrupted", DriverFixture, NULL, driver_set_up,
-               test_driver_interrupted, driver_tear_down);
-    g_test_add("/bisect/driver/test-aborts", DriverFixture, NULL, driver_set_up,
-               test_driver_test_aborts, driver_tear_down);
+    add_driver_test("/bisect/driver/finds", test_driver_finds);
+    add_driver_test("/bisect/driver/ambiguous", test_driver_ambiguous);
+    add_driver_test("/bisect/driver/interrupted", test_driver_interrupted);
+    add_driver_test("/bisect/driver/test-aborts", test_driver_test_aborts);
     return g_test_run();
 }

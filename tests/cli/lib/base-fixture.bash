@@ -2,25 +2,18 @@
 # a throw-away repository root with its own series.conf pinning a tiny
 # fake QEMU tarball, a fake apt configuration whose bookworm mirror is a
 # loopback HTTP server, and nothing reachable upstream.  No QEMU build and
-# no network.  Sourced; needs $QFORK (for `qfork init`).
+# no network.  Sourced; brings in tests/lib/test-lib.sh.  Each check
+# failed is a not_ok: the test goes on and test_done fails it.
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/test-lib.sh"
+require_qfork
+repo=$top
 fetch_base=$repo/scripts/fetch-base.sh
-
-skip() { echo "$*"; exit 77; }
-[ -n "${QFORK:-}" ] && [ -x "$QFORK" ] || skip "qfork not built (\$QFORK=${QFORK:-unset}): run make"
-
-work=$(mktemp -d)
 server_pid=''
-cleanup() {
+stop_server() {
     if [ -n "$server_pid" ]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
-    rm -rf "$work"
 }
-trap cleanup EXIT
-
-failures=0
-pass() { echo "ok   $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
+test_at_exit stop_server
 
 PIN_VERSION=11.1.1
 PIN_TARBALL=qemu_${PIN_VERSION}+ds.orig.tar.xz
@@ -50,10 +43,10 @@ make_tarball() {
 make_tarball "$work/good.tar.xz" "$PIN_VERSION"
 PIN_SHA256=$(sha256sum "$work/good.tar.xz" | cut -d' ' -f1)
 
-# A fresh repository root using that pin; $top.
+# A fresh repository root using that pin; $proj.
 new_top() {
-    top=$(mktemp -d -p "$work" top.XXXX)
-    cat >"$top/series.conf" <<CONF
+    proj=$(mktemp -d -p "$work" proj.XXXX)
+    cat >"$proj/series.conf" <<CONF
 # test pin
 base $PIN_VERSION
   tarball $PIN_TARBALL
@@ -88,31 +81,27 @@ use_apt_uri() {
     export APT_ETC
 }
 
-# run_fetch [VAR=VALUE...]: run fetch-base.sh for $top; output in $out, status in $rc.
+# run_fetch [VAR=VALUE...]: run fetch-base.sh for $proj; output in $out, status in $rc.
 run_fetch() {
-    out=$(env TOP="$top" QFORK="$QFORK" QEMU_UPSTREAM_GIT="http://127.0.0.1:9/qemu.git" \
+    out=$(env TOP="$proj" QFORK="$QFORK" QEMU_UPSTREAM_GIT="http://127.0.0.1:9/qemu.git" \
               UPSTREAM_TIMEOUT=5 "$@" "$fetch_base" 2>&1)
     rc=$?
     printf '%s\n' "$out" | sed 's/^/    | /'
 }
 
 expect_refused() { # $1 what, $2 message regex
-    if [ "$rc" -ne 1 ]; then fail "$1: exit $rc, expected 1"; return; fi
-    if ! grep -Eq "$2" <<<"$out"; then fail "$1: message does not match /$2/"; return; fi
+    if [ "$rc" -ne 1 ]; then not_ok "$1: exit $rc, expected 1"; return; fi
+    if ! grep -Eq "$2" <<<"$out"; then not_ok "$1: message does not match /$2/"; return; fi
     pass "$1: refused with a clear message"
 }
 
 expect_nothing_installed() { # $1 what
     local leftovers
-    leftovers=$(cd "$top" && ls -A | grep -v -x -e series.conf -e cache || true)
-    if [ -n "$leftovers" ]; then fail "$1: left behind: $leftovers"; return; fi
-    if [ -d "$top/cache" ] && [ -n "$(ls -A "$top/cache")" ]; then
-        fail "$1: cache holds $(ls -A "$top/cache")"; return
+    leftovers=$(cd "$proj" && ls -A | grep -v -x -e series.conf -e cache || true)
+    if [ -n "$leftovers" ]; then not_ok "$1: left behind: $leftovers"; return; fi
+    if [ -d "$proj/cache" ] && [ -n "$(ls -A "$proj/cache")" ]; then
+        not_ok "$1: cache holds $(ls -A "$proj/cache")"; return
     fi
     pass "$1: no qemu/, no base.lock, nothing cached or half-written"
 }
 
-finish() {
-    if [ "$failures" -ne 0 ]; then echo "$failures check(s) failed"; exit 1; fi
-    echo "all checks passed"
-}

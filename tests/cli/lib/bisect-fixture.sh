@@ -1,5 +1,5 @@
-# Shared by tests/cli/bisect-*.sh: a fixture project to bisect (sourced
-# after common.sh).  No QEMU code: the "source" is a few text files and the
+# Shared by tests/cli/bisect-*.sh: a fixture project to bisect (sourcing it
+# brings in common.sh).  No QEMU code: the "source" is a few text files and the
 # "build" is a Makefile that concatenates them into build/app, failing on
 # a BUILD-BREAK line.  build/ is excluded from qfork trees, so building
 # leaves the tree clean, as QEMU's build does.
@@ -12,9 +12,7 @@
 # number K): bad when build/app has marker K, i.e. entry K planted the
 # regression.  $work/check-mode can make it misbehave (see below).
 
-bisect_entry() {    # the name write_series gives the i-th fixture patch
-    echo "src-change-$1"
-}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 make_bisect_project() {
     local proj=$1 n=$2 brk=${3:-0} u=$1.upstream i f l

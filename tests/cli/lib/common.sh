@@ -5,28 +5,14 @@
 # base tree exported from that repository's first commit and turned into
 # a qfork tree by `qfork init`.  No QEMU code is involved.
 #
-# Source it from a test script; it sets -euo pipefail, makes $work (removed
-# on exit) and points $HOME there so the user's git config plays no part.
+# Source it from a test script: it brings in the harness
+# (tests/lib/test-lib.sh: $top, $QFORK, $work, ok/fail/skip/test_done),
+# sets -euo pipefail, fails unless qfork is built, and points $HOME into
+# $work so the user's git config plays no part.
 
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/test-lib.sh"
 set -euo pipefail
-
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-QFORK=${QFORK:-$top/build/qfork}
-case $QFORK in /*) ;; *) QFORK=$top/$QFORK ;; esac
-if [ ! -x "$QFORK" ]; then
-    echo "qfork is not built: $QFORK (run make qfork)" >&2
-    exit 1
-fi
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/qfork-cli-XXXXXX")
-cleanup() {
-    local pids
-    pids=$(jobs -p)
-    [ -z "$pids" ] || kill $pids 2>/dev/null || true
-    wait 2>/dev/null || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
+require_qfork
 
 export HOME=$work/home
 mkdir -p "$HOME"
@@ -35,16 +21,6 @@ export LC_ALL=C
 unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE GIT_COMMITTER_NAME \
     GIT_COMMITTER_EMAIL GIT_COMMITTER_DATE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
     GIT_AUTHOR_DATE
-
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
-ok() {
-    checks=$((checks + 1))
-    echo "ok $checks - $*"
-}
 
 # run_qfork EXPECTED-EXIT ARGS...: output in $out (stdout+stderr).
 run_qfork() {

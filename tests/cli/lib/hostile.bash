@@ -1,6 +1,6 @@
 # Shared by tests/cli/hostile-*.sh: hand-written hostile patches against a
-# small fixture tree, and the checks every refused case makes.  Source it
-# after common.sh.
+# small fixture tree, and the checks every refused case makes.  Sourcing it
+# brings in common.sh.
 #
 # A hostile project $hp has upstream files src/file1.c, src/file2.c,
 # README and .gitignore (the base), patches/ filled by the test, and a
@@ -9,6 +9,8 @@
 # entry, the patch file and its line, the tree byte-for-byte as before, the
 # same HEAD and index, nothing written outside the tree, and a next qfork
 # command that works.
+
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 hp=$work/p
 # qfork's scratch copies (push --dry-run) go here: checked to stay empty.

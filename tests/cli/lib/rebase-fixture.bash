@@ -19,7 +19,9 @@
 #
 # The project's qemu/ is made by the real scripts/fetch-base.sh from the
 # 1.0 tarball and the series pushed by qfork.  No QEMU code, no network.
-# Sourced after common.sh (which gives $work, $QFORK, fail/ok/run_qfork).
+# Sourcing it brings in common.sh (which gives $work, $QFORK, fail/ok/run_qfork).
+
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 fetch_base=$top/scripts/fetch-base.sh
 export QFORK_FETCH_BASE=$fetch_base
@@ -233,4 +235,13 @@ json_class() {
 import json, sys
 r = json.load(open(sys.argv[1]))
 print([e["class"] for e in r["entries"] if e["name"] == sys.argv[2]][0])' "$1" "$2"
+}
+
+# fx_start: the fixture upstream in $work/up and the project $p=$work/p
+# made from it, with the project as the current directory.
+fx_start() {
+    make_fx_upstream "$work/up"
+    make_fx_project "$work/p" "$work/up"
+    p=$work/p
+    cd "$p"
 }

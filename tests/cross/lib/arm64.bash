@@ -6,14 +6,10 @@
 # that runs it: itself on arm64, else the qemu-user wrapper that
 # scripts/build-qemu.sh writes), native_qtests (this machine's qtests).
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/test-lib.sh"
 # shellcheck source=scripts/pipeline-lib.sh
 . "$top/scripts/pipeline-lib.sh"
 
-skip() {
-    echo "$*"
-    exit 77
-}
 
 arm64_build=$(GRACE_ARCH=arm64 grace_build_dir "$top/qemu")
 arm64_qemu=$arm64_build/qemu-system-aarch64

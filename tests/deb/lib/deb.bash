@@ -1,18 +1,11 @@
 # Helpers for tests/deb/*.sh: the grace-qemu packages of `make deb` and
 # `make deb ARCH=arm64` (scripts/build-deb.sh), in build/deb/.  Sourced.
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/test-lib.sh"
 # shellcheck source=scripts/pipeline-lib.sh
 . "$top/scripts/pipeline-lib.sh"
 
-skip() {
-    echo "$*"
-    exit 77
-}
 
-failed=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; failed=1; }
 
 version=$(grace_version) || skip "not a full git clone: no package version"
 

@@ -2,23 +2,18 @@
 # (built by scripts/build-qemu.sh in qemu/build/tests/qtest/) against the
 # built qemu-system-aarch64, and judge its TAP output.  Sourced.
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
-qemu=${QEMU_SYSTEM:-$top/qemu/build/qemu-system-aarch64}
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/test-lib.sh"
+qemu=$QEMU_SYSTEM
 qemu_build=$(cd "$(dirname "$qemu")" 2>/dev/null && pwd) || qemu_build=$top/qemu/build
 # QTEST_DIR: where the qtest programs are (default: the binary's build).
 # A cross-built binary is tested with this machine's qtests, which only
 # talk to QEMU over a socket (tests/cross/).
 qtest_dir=${QTEST_DIR:-$qemu_build/tests/qtest}
 
-skip() {
-    echo "$*"
-    exit 77
-}
-
 # qtest_program NAME: set $prog to the path of a built qtest, or skip
 # saying why.
 qtest_program() {
-    [ -x "$qemu" ] || skip "qemu-system-aarch64 not built ($qemu): run make first"
+    require_qemu
     prog=$qtest_dir/$1
     [ -x "$prog" ] || skip "$1 not built ($prog): scripts/build-qemu.sh builds it"
 }
