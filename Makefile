@@ -1,5 +1,5 @@
 # Grace QEMU fork: `make` builds the Grace-ready qemu-system-aarch64,
-# `make check` runs every test.  See README.md.
+# `make check` runs every test.  See README.md and docs/.
 #
 # The pieces live beside what they build:
 #   scripts/qfork/qfork.mk  the qfork tool and its unit tests (seconds)

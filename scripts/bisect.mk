@@ -1,5 +1,5 @@
 # make bisect: which series entry broke something?  A wrapper of
-# `qfork bisect` over qemu/ (README.md, "Bisecting").  Included by the top
+# `qfork bisect` over qemu/ (docs/bisect.md).  Included by the top
 # Makefile after scripts/qemu.mk (QEMU_DIR, QEMU_SYSTEM).
 #
 #   make bisect GOOD=REF BAD=REF TEST='shell command'
@@ -35,7 +35,7 @@ bisect: $(QFORK)
 	@if [ -z "$$QF_BISECT_GOOD" ] || [ -z "$$QF_BISECT_BAD" ] || \
 	    [ -z "$$QF_BISECT_TEST" ]; then \
 	    echo "usage: make bisect GOOD=REF BAD=REF TEST='shell command'" \
-	        "(see README.md, Bisecting)" >&2; \
+	        "(see docs/bisect.md)" >&2; \
 	    exit 1; \
 	fi
 	@$(BISECT_QFORK) --good "$$QF_BISECT_GOOD" --bad "$$QF_BISECT_BAD" \
