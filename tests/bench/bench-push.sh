@@ -229,7 +229,12 @@ fi
 echo "exporting the QEMU base of $qemu_tree..."
 up=$work/upstream
 mkdir -p "$up" "$work/base"
-git -C "$qemu_tree" archive refs/qfork/base | tar -x -C "$work/base"
+# checkout-index, not git archive: QEMU's subprojects mark files
+# export-ignore, and the base must have every file.
+GIT_INDEX_FILE=$work/base.index git -C "$qemu_tree" read-tree refs/qfork/base
+GIT_INDEX_FILE=$work/base.index git -C "$qemu_tree" checkout-index -a -f \
+    --prefix="$work/base/"
+rm -f "$work/base.index"
 cp -a "$work/base/." "$up/"
 git -C "$up" init -q
 git -C "$up" add -A -f
