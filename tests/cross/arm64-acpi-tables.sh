@@ -4,6 +4,7 @@
 # command-line order across object-del/add and reset (tests/qemu/gi-order.sh)
 # and the EGM GPU devices of the DSDT (tests/qemu/egm-dsdt.sh, one reset
 # per case: every QEMU start is slower under qemu-user).
+# test-lib: exclusive (QEMU under qemu-user, many starts and resets)
 set -uo pipefail
 . "$(dirname "$0")/lib/arm64.bash"
 failed=0

@@ -4,6 +4,7 @@
 # talks to QEMU over a socket, so the cross-built QEMU runs under
 # qemu-user (QTEST_QEMU_BINARY is the wrapper) and needs no qtests of its
 # own.
+# test-lib: exclusive (a QEMU qtest with timeouts, QEMU under qemu-user)
 set -uo pipefail
 . "$(dirname "$0")/lib/arm64.bash"
 QEMU_SYSTEM=$arm64_cmd
