@@ -62,16 +62,20 @@ now() { date +%s.%N; }
 elapsed() { echo "$(now) - $1" | bc; }
 ratio() { echo "scale=3; $1 / $2" | bc | sed 's/^\./0./'; }
 
-best() {   # best SETUP RUN: min over $repeat runs of RUN, each after SETUP
-    local setup=$1 run=$2 n=${3:-$repeat} t b= r
+# best SETUP RUN [N]: "WALL CPU", the minima over N ($repeat) runs of RUN,
+# each after SETUP.  CPU is user + system time of RUN and its children:
+# on a shared machine it says more than the wall clock.
+best() {
+    local setup=$1 run=$2 n=${3:-$repeat} b= bc= r wall user sys cpu
     for ((r = 1; r <= n; r++)); do
         eval "$setup"
-        t=$(now)
-        eval "$run"
-        t=$(elapsed "$t")
-        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc)" -eq 1 ]; then b=$t; fi
+        { TIMEFORMAT='%R %U %S'; time eval "$run"; } 2>"$work/time"
+        read -r wall user sys < <(tail -n 1 "$work/time")
+        cpu=$(echo "$user + $sys" | bc)
+        if [ -z "$b" ] || [ "$(echo "$wall < $b" | bc)" -eq 1 ]; then b=$wall; fi
+        if [ -z "$bc" ] || [ "$(echo "$cpu < $bc" | bc)" -eq 1 ]; then bc=$cpu; fi
     done
-    echo "$b"
+    echo "$b $bc"
 }
 
 # random_edits UP NPATCHES FILE-LIST: NPATCHES commits in the repository
@@ -114,6 +118,7 @@ compare() {
     local label=$1 base=$2 patches=$3 want=$4 rep=$5
     local c=$work/c-$label proj n
     local t_push t_pop t_qpush t_qpop t_am t_opush= t_opop=
+    local c_push c_pop c_qpush c_qpop c_am c_opush= c_opop=
     n=$(ls "$patches"/*.patch | wc -l)
     rm -rf "$c"
     mkdir -p "$c"
@@ -150,50 +155,57 @@ compare() {
     echo "$label: applying $n patches, best of $rep runs each..."
     local q='"$QFORK" -q -s "$proj/series.conf"'
     local at_base='[ "$(git -C "$proj/qemu" rev-parse HEAD)" = "$(git -C "$proj/qemu" rev-parse refs/qfork/base)" ]'
-    t_push=$(best "$at_base || $q pop -a" "$q push -a" "$rep")
+    read -r t_push c_push < <(best "$at_base || $q pop -a" "$q push -a" "$rep")
     [ "$(git -C "$proj/qemu" rev-parse HEAD^{tree})" = "$want" ] ||
         { echo "qfork's tree differs from the series' end" >&2; exit 1; }
     [ -z "$(git -C "$proj/qemu" status --porcelain)" ] ||
         { echo "qfork's tree is not clean after push -a" >&2; exit 1; }
     local pushed
     pushed=$(git -C "$proj/qemu" rev-parse HEAD)
-    t_pop=$(best "$at_base && $q push -a || true" "$q pop -a" "$rep")
+    read -r t_pop c_pop < <(best "$at_base && $q push -a || true" "$q pop -a" "$rep")
     if [ -n "$QFORK_OLD" ]; then
         local oq='"$QFORK_OLD" -q -s "$c/old/series.conf"'
         local o_base='[ "$(git -C "$c/old/qemu" rev-parse HEAD)" = "$(git -C "$c/old/qemu" rev-parse refs/qfork/base)" ]'
-        t_opush=$(best "$o_base || $oq pop -a" "$oq push -a" "$rep")
+        read -r t_opush c_opush < <(best "$o_base || $oq pop -a" "$oq push -a" "$rep")
         [ "$(git -C "$c/old/qemu" rev-parse HEAD)" = "$pushed" ] ||
             { echo "the two qfork binaries made different commits" >&2; exit 1; }
-        t_opop=$(best "$o_base && $oq push -a || true" "$oq pop -a" "$rep")
+        read -r t_opop c_opop < <(best "$o_base && $oq push -a || true" "$oq pop -a" "$rep")
     fi
-    t_qpush=$(best '(cd "$c/quilt" && { quilt pop -a -q >/dev/null 2>&1 || true; })' \
+    read -r t_qpush c_qpush < <(best '(cd "$c/quilt" && { quilt pop -a -q >/dev/null 2>&1 || true; })' \
         '(cd "$c/quilt" && QUILT_PATCHES=patches quilt push -a -q >/dev/null)' "$rep")
-    t_qpop=$(best '(cd "$c/quilt" && { QUILT_PATCHES=patches quilt push -a -q >/dev/null 2>&1 || true; })' \
+    read -r t_qpop c_qpop < <(best '(cd "$c/quilt" && { QUILT_PATCHES=patches quilt push -a -q >/dev/null 2>&1 || true; })' \
         '(cd "$c/quilt" && quilt pop -a -q >/dev/null)' "$rep")
-    t_am=$(best 'git -C "$c/am" reset -q --hard origin/master' \
+    read -r t_am c_am < <(best 'git -C "$c/am" reset -q --hard origin/master' \
         'git -C "$c/am" am -q --committer-date-is-author-date "$patches"/*.patch' "$rep")
     [ "$(git -C "$c/am" rev-parse HEAD^{tree})" = "$want" ] ||
         { echo "git am's tree differs from the series' end" >&2; exit 1; }
 
     printf '\n%s: %d patches over %d files (%s, %s)\n' "$label" "$n" \
         "$(git -C "$proj/qemu" ls-files | wc -l)" "$(git --version)" "$(quilt --version | sed 's/^/quilt /')"
-    row() { printf '  %-15s %8.3f s  %7.2f ms/patch\n' "$1" "$2" "$(echo "$2 * 1000 / $n" | bc -l)"; }
-    row "qfork push -a" "$t_push"
-    row "qfork pop -a" "$t_pop"
-    row "quilt push -a" "$t_qpush"
-    row "quilt pop -a" "$t_qpop"
-    row "git am" "$t_am"
+    printf '  %-15s %9s  %9s  %s\n' "" "wall" "cpu" "wall per patch"
+    row() {
+        printf '  %-15s %7.3f s  %7.3f s  %7.2f ms\n' "$1" "$2" "$3" \
+            "$(echo "$2 * 1000 / $n" | bc -l)"
+    }
+    row "qfork push -a" "$t_push" "$c_push"
+    row "qfork pop -a" "$t_pop" "$c_pop"
+    row "quilt push -a" "$t_qpush" "$c_qpush"
+    row "quilt pop -a" "$t_qpop" "$c_qpop"
+    row "git am" "$t_am" "$c_am"
     if [ -n "$QFORK_OLD" ]; then
-        row "old push -a" "$t_opush"
-        row "old pop -a" "$t_opop"
+        row "old push -a" "$t_opush" "$c_opush"
+        row "old pop -a" "$t_opop" "$c_opop"
     fi
-    printf '  push: qfork/git-am = %s  qfork/quilt = %s   pop: qfork/quilt = %s   (below 1: qfork is faster)\n' \
+    printf '  wall: push qfork/git-am = %s  qfork/quilt = %s   pop qfork/quilt = %s\n' \
         "$(ratio "$t_push" "$t_am")" "$(ratio "$t_push" "$t_qpush")" "$(ratio "$t_pop" "$t_qpop")"
+    printf '  cpu:  push qfork/git-am = %s  qfork/quilt = %s   pop qfork/quilt = %s\n' \
+        "$(ratio "$c_push" "$c_am")" "$(ratio "$c_push" "$c_qpush")" "$(ratio "$c_pop" "$c_qpop")"
     if [ -n "$QFORK_OLD" ]; then
-        printf '  old qfork (%s): push -a %.3f s = %s x git am; qfork/old: push %s, pop %s\n' \
-            "$QFORK_OLD" "$t_opush" "$(ratio "$t_opush" "$t_am")" \
+        printf '  old qfork (%s): push -a = %s x git am (wall), %s (cpu); qfork/old: push %s, pop %s (wall)\n' \
+            "$QFORK_OLD" "$(ratio "$t_opush" "$t_am")" "$(ratio "$c_opush" "$c_am")" \
             "$(ratio "$t_push" "$t_opush")" "$(ratio "$t_pop" "$t_opop")"
     fi
+    echo "  (below 1: qfork is faster)"
     rm -rf "$c"
 }
 
