@@ -104,7 +104,7 @@ random_edits() {
             printf 'int added_by_patch_%d;\n' "$i" >"$up/$path"
             changed+=("$path")
         fi
-        git -C "$up" add -- "${changed[@]}"
+        git -C "$up" add -f -- "${changed[@]}"
         GIT_AUTHOR_DATE="2024-01-01T00:00:00Z" git -C "$up" commit -q \
             -m "dir: change $i" -m "Why change $i is needed." \
             -m "Signed-off-by: Bench <bench@example.org>"
