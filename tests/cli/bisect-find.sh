@@ -28,7 +28,7 @@ for k in 1 2 17 39 40; do
     expect_eq "$(wc -l <qemu/build/count)" "$steps" "k=$k: one build per step"
     expect_eq "$(wc -l <"$work/tested")" "$steps" "k=$k: one test per step"
     # Each step is reported with its position, entry, move, build, verdict.
-    printf '%s\n' "$out" | grep -Eq '^\[1\] #20 src-change-20: push 20 in [0-9.]+s, build [0-9.]+s, test exit [01]: (good|bad); [0-9]+ candidates? left$' ||
+    grep -Eq '^\[1\] #20 src-change-20: push 20 in [0-9.]+s, build [0-9.]+s, test exit [01]: (good|bad); [0-9]+ candidates? left$' <<<"$out" ||
         { printf '%s\n' "$out" >&2; fail "k=$k: step line format"; }
     ok "k=$k: step lines say position, entry, move, build time, verdict"
     grep -q "result: first bad entry #$k src-change-$k " qemu/.git/qfork/bisect/log ||

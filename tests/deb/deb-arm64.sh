@@ -46,7 +46,7 @@ mapfile -t brun < <(binary_runner "$build/qemu-system-aarch64")
 want=$("${brun[@]}" --version | head -n 1)
 [ -n "$got" ] && [ "$got" = "$want" ] && ok "packaged binary (${run[0]##*/}): $got" ||
     not_ok "packaged --version '$got', the build's '$want'"
-"${run[@]}" -accel help | grep -qx kvm && ok "-accel help lists kvm" || not_ok "-accel help has no kvm"
+grep -qx kvm <<<"$("${run[@]}" -accel help)" && ok "-accel help lists kvm" || not_ok "-accel help has no kvm"
 out=$(QEMU_CONFIG_DEVICES=$work/root/usr/share/doc/grace-qemu/aarch64-softmmu-config-devices.mak \
       "$top/scripts/verify-qemu.sh" "$qemu" 2>&1); rc=$?
 [ "$rc" -eq 0 ] && ok "verify-qemu.sh on the packaged binary: $(tail -n 1 <<<"$out")" ||

@@ -44,7 +44,7 @@ resets=${EGM_RESETS:-5}
 require_qemu
 command -v iasl >/dev/null ||
     skip "iasl not installed (Debian package acpica-tools): cannot decode the DSDT"
-"$qemu" -object help | grep -qx '  acpi-egm-memory' ||
+grep -qx '  acpi-egm-memory' <<<"$("$qemu" -object help)" ||
     skip "this qemu-system-aarch64 has no acpi-egm-memory object (patches/0150-* not applied)"
 
 make -s -C "$top" -f tests/tools/tools.mk tools

@@ -15,7 +15,7 @@ set -euo pipefail
 qemu=$QEMU_SYSTEM
 
 require_qemu
-"$qemu" -object help | grep -qx '  acpi-egm-memory' ||
+grep -qx '  acpi-egm-memory' <<<"$("$qemu" -object help)" ||
     skip "this qemu-system-aarch64 has no acpi-egm-memory object (patches/0150-* not applied)"
 
 

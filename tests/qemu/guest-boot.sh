@@ -76,7 +76,7 @@ echo "QEMU: $qemu"
 "$python" "$lib/mkinitramfs.py" "$BUSYBOX" "$lib/init" "$work/initrd.gz"
 
 overrides=(--override node.cpus=1 --emulate-memory 256M --emulate-device virtio-rng-pci)
-if ! "$qemu" -object help 2>/dev/null | grep -qw acpi-egm-memory; then
+if ! grep -qw acpi-egm-memory <<<"$("$qemu" -object help 2>/dev/null)"; then
     echo "this QEMU has no acpi-egm-memory (the fork's EGM patch): egm=off"
     overrides+=(--override egm=off)
 fi

@@ -13,7 +13,7 @@ bios_tables_setup
 test_at_exit 'rm -rf "$btt_dir"'
 passed=0 failed=0
 for case in $btt_cases; do
-    if printf '%s\n' "${BIOS_TABLES_FWADDR_CASES[@]}" | grep -qx "$case"; then
+    if grep -qx "$case" <<<"$(printf '%s\n' "${BIOS_TABLES_FWADDR_CASES[@]}")"; then
         continue
     fi
     start=$(date +%s)

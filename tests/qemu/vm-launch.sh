@@ -49,7 +49,7 @@ firmware=/usr/share/AAVMF/AAVMF_CODE.fd
     skip "no UEFI firmware $firmware (Debian: qemu-efi-aarch64)"
 cp "${firmware%CODE.fd}VARS.fd" "$work/VARS.fd"
 overrides=(--override node.cpus=1 --emulate-memory 256M --vars "$work/VARS.fd")
-if "$qemu" -object help 2>/dev/null | grep -qw acpi-egm-memory; then
+if grep -qw acpi-egm-memory <<<"$("$qemu" -object help 2>/dev/null)"; then
     echo "this QEMU has acpi-egm-memory: EGM objects kept"
 else
     echo "this QEMU has no acpi-egm-memory (the fork's EGM patch): egm=off"

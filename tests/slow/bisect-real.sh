@@ -27,12 +27,12 @@ require_qfork
     skip "no built QEMU tree at $tree (run make first)"
 
 has_ril() {
-    "$qemu" -device arm-smmuv3,help | grep -q '^  ril='
+    grep -q '^  ril=' <<<"$("$qemu" -device arm-smmuv3,help)"
 }
 qf() { "$QFORK" -s "$top/series.conf" -C "$tree" "$@"; }
 
 status=$(qf status) || fail "qfork status failed: $status"
-if printf '%s\n' "$status" | grep -q 'problem:'; then
+if grep -q 'problem:' <<<"$status"; then
     fail "qemu/ does not follow series.conf: $(printf '%s\n' "$status" | grep 'problem:')"
 fi
 [ -z "$(git -C "$tree" status --porcelain)" ] || fail "qemu/ has uncommitted changes"
@@ -92,9 +92,9 @@ printf '%s\n' "$out"
 pos=$(printf '%s\n' "$out" | sed -n "s/^First bad entry: #\([0-9]*\) $bad_entry\$/\1/p")
 [ -n "$pos" ] || fail "make bisect did not name $bad_entry"
 ok "make bisect names #$pos $bad_entry"
-printf '%s\n' "$out" | grep -q "^  subject:  hw/arm/smmuv3: drop the ril property$" ||
+grep -q "^  subject:  hw/arm/smmuv3: drop the ril property$" <<<"$out" ||
     fail "no subject in the result"
-printf '%s\n' "$out" | grep -q "^  patch:    .*bisect-fixture/0005-hw-arm-smmuv3-drop-the-ril-property.patch$" ||
+grep -q "^  patch:    .*bisect-fixture/0005-hw-arm-smmuv3-drop-the-ril-property.patch$" <<<"$out" ||
     fail "no patch file in the result"
 ok "with its subject and patch file"
 builds=$(printf '%s\n' "$out" | grep -c '^\[[0-9]*\] #' || true)
