@@ -15,14 +15,11 @@ make_fx_project "$p" "$u"
 feature=$(git -C "$u" rev-parse ':/src: a feature')
 later=$(git -C "$u" rev-parse ':/src: a later fix')
 downstream_patch "$u" 6 pid src/pid.c 20 "fork change in pid" "$p/patches/0006-pid.patch"
-sha=$(fx_sha "$p.fx_1.0+ds.orig.tar.xz")
 # The feature row has no verified first release (the table says 1.1); the
 # later fix is in no release, with no patch: on 1.0 it is unavailable.
-cat >"$p/series.conf" <<EOF
-base 1.0
-  tarball fx_1.0+ds.orig.tar.xz
-  sha256 $sha
-
+{
+    fx_base_conf "$p"
+    cat <<EOF
 section Upstream
 group February 2024
   min-release v1.1
@@ -48,6 +45,7 @@ upstream ${later:0:12}
   commit $later
   subject src: a later fix
 EOF
+} >"$p/series.conf"
 rm -f "$p"/patches/000[1235]-*.patch
 "$QFORK" -q -s "$p/series.conf" push -a >/dev/null 2>&1 || true   # stops at the unavailable row
 cd "$p"

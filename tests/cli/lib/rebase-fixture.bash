@@ -104,6 +104,12 @@ tarball_of() {
 
 fx_sha() { sha256sum "$1" | cut -d' ' -f1; }
 
+# fx_base_conf PROJ: series.conf's base 1.0 stanza for PROJ's fixture tarball
+fx_base_conf() {
+    printf 'base 1.0\n  tarball fx_1.0+ds.orig.tar.xz\n  sha256 %s\n\n' \
+        "$(fx_sha "$1.fx_1.0+ds.orig.tar.xz")"
+}
+
 # downstream_patch UPSTREAM N NAME FILE LINE TEXT OUT: a format-patch of
 # one line's change on top of v1.0.
 downstream_patch() {
@@ -142,13 +148,10 @@ make_fx_project() {
     downstream_patch "$u" 5 merge3 src/merge3.c 20 "fork change in merge3" \
         "$p/patches/0005-merge3.patch"
     git -C "$u" format-patch -q -1 --stdout "$feature" >"$p/patches/backport-feature.patch"
-    sha=$(fx_sha "$p.fx_1.0+ds.orig.tar.xz")
-    cat >"$p/series.conf" <<EOF
-# fixture series for qfork rebase
-base 1.0
-  tarball fx_1.0+ds.orig.tar.xz
-  sha256 $sha
-
+    {
+        echo "# fixture series for qfork rebase"
+        fx_base_conf "$p"
+        cat <<EOF
 section Upstream
 group January 2024
   min-release v1.0
@@ -184,6 +187,7 @@ downstream merge3
   reason fixture: 1.1 changes its context
   patch patches/0005-merge3.patch
 EOF
+    } >"$p/series.conf"
     fx_make_tree "$p" "$p.fx_1.0+ds.orig.tar.xz"
     "$QFORK" -q -s "$p/series.conf" push -a >/dev/null
 }
