@@ -22,17 +22,28 @@
 #include "qf-fs.h"
 #include "qf-series.h"
 
+/* The author and committer git takes from the environment. */
+static inline void fx_git_idents(const char *author, const char *author_email,
+                                 const char *author_date, const char *committer,
+                                 const char *committer_email,
+                                 const char *committer_date)
+{
+    g_setenv("GIT_AUTHOR_NAME", author, TRUE);
+    g_setenv("GIT_AUTHOR_EMAIL", author_email, TRUE);
+    g_setenv("GIT_AUTHOR_DATE", author_date, TRUE);
+    g_setenv("GIT_COMMITTER_NAME", committer, TRUE);
+    g_setenv("GIT_COMMITTER_EMAIL", committer_email, TRUE);
+    g_setenv("GIT_COMMITTER_DATE", committer_date, TRUE);
+}
+
 /* Reproducible git: no user or system config, fixed identities and dates. */
 static inline void fx_git_env(void)
 {
     g_setenv("GIT_CONFIG_NOSYSTEM", "1", TRUE);
     g_setenv("GIT_CONFIG_GLOBAL", "/dev/null", TRUE);
-    g_setenv("GIT_AUTHOR_NAME", "Test Author", TRUE);
-    g_setenv("GIT_AUTHOR_EMAIL", "author@example.com", TRUE);
-    g_setenv("GIT_COMMITTER_NAME", "Test Committer", TRUE);
-    g_setenv("GIT_COMMITTER_EMAIL", "committer@example.com", TRUE);
-    g_setenv("GIT_AUTHOR_DATE", "2024-03-01T12:00:00+0000", TRUE);
-    g_setenv("GIT_COMMITTER_DATE", "2024-03-01T12:00:00+0000", TRUE);
+    fx_git_idents("Test Author", "author@example.com",
+                  "2024-03-01T12:00:00+0000", "Test Committer",
+                  "committer@example.com", "2024-03-01T12:00:00+0000");
     g_setenv("LC_ALL", "C", TRUE);
 }
 

@@ -223,12 +223,9 @@ static void test_commit_matches_git(Repo *r, gconstpointer data)
     g_assert_nonnull(odb);
     ours = qf_odb_write_commit(odb, tree, head, author, committer, msg, &error);
     g_assert_no_error(error);
-    g_setenv("GIT_AUTHOR_NAME", "José Núñez", TRUE);
-    g_setenv("GIT_AUTHOR_EMAIL", "jose@example.org", TRUE);
-    g_setenv("GIT_AUTHOR_DATE", "Sat, 2 Mar 2024 11:30:00 +0530", TRUE);
-    g_setenv("GIT_COMMITTER_NAME", "qfork", TRUE);
-    g_setenv("GIT_COMMITTER_EMAIL", "qfork@invalid", TRUE);
-    g_setenv("GIT_COMMITTER_DATE", "Sat, 2 Mar 2024 11:30:00 +0530", TRUE);
+    fx_git_idents("José Núñez", "jose@example.org",
+                  "Sat, 2 Mar 2024 11:30:00 +0530", "qfork", "qfork@invalid",
+                  "Sat, 2 Mar 2024 11:30:00 +0530");
     {
         g_autofree char *file = g_build_filename(r->dir, ".git", "msg", NULL);
         g_assert_true(g_file_set_contents(file, msg, -1, NULL));
