@@ -665,29 +665,36 @@ static void test_load_all_missing(void)
 
 /* ---- finding entries ------------------------------------------------- */
 
-static void assert_finds(const QfSeries *s, const char *ref,
-                         const char *name)
+/* qf_series_find(@ref) finds @name, or with @name NULL fails with @message. */
+static void assert_find(const QfSeries *s, const char *ref, const char *name,
+                        const char *message)
 {
     g_autoptr(GError) error = NULL;
     QfEntry *e = qf_series_find(s, ref, &error);
 
-    g_assert_no_error(error);
-    g_assert_nonnull(e);
-    g_assert_cmpstr(e->name, ==, name);
-}
-
-static void assert_not_found(const QfSeries *s, const char *ref,
-                             const char *message)
-{
-    g_autoptr(GError) error = NULL;
-    QfEntry *e = qf_series_find(s, ref, &error);
-
+    if (name) {
+        g_assert_no_error(error);
+        g_assert_nonnull(e);
+        g_assert_cmpstr(e->name, ==, name);
+        return;
+    }
     g_assert_null(e);
     g_assert_nonnull(error);
     if (!strstr(error->message, message)) {
         g_error("find '%s': got \"%s\", want \"...%s...\"", ref,
                 error->message, message);
     }
+}
+
+static void assert_finds(const QfSeries *s, const char *ref, const char *name)
+{
+    assert_find(s, ref, name, NULL);
+}
+
+static void assert_not_found(const QfSeries *s, const char *ref,
+                             const char *message)
+{
+    assert_find(s, ref, NULL, message);
 }
 
 static void test_find_real(void)
