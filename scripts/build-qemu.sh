@@ -8,9 +8,7 @@
 set -euo pipefail
 . "$(dirname "$0")/pipeline-lib.sh"
 
-tree=$(cd "${1:-$TOP/qemu}" && pwd) || die "no QEMU tree at ${1:-$TOP/qemu}"
-build=$(grace_build_dir "$tree")
-rel=${build#"$TOP"/}
+grace_tree_and_build "$@"
 [ -f "$build/build.ninja" ] || die "$build is not configured (run scripts/configure-qemu.sh)"
 
 # What `make check` needs: the emulator, and QEMU's own qtests for the

@@ -14,9 +14,7 @@
 set -euo pipefail
 . "$(dirname "$0")/pipeline-lib.sh"
 
-tree=$(cd "${1:-$TOP/qemu}" && pwd) || die "no QEMU tree at ${1:-$TOP/qemu}"
-build=$(grace_build_dir "$tree")
-rel=${build#"$TOP"/}
+grace_tree_and_build "$@"
 [ -x "$tree/configure" ] || die "$tree: not a QEMU source tree (no configure)"
 
 # The fork and the exact series that built the binary, for --version:

@@ -180,6 +180,15 @@ grace_build_dir() {
     fi
 }
 
+# grace_tree_and_build [TREE]: set tree (TREE, default qemu/ at the repo
+# root, made absolute), build (its build directory for GRACE_ARCH) and rel
+# (build relative to the repo root); dies when TREE is not a directory.
+grace_tree_and_build() {
+    tree=$(cd "${1:-$TOP/qemu}" && pwd) || die "no QEMU tree at ${1:-$TOP/qemu}"
+    build=$(grace_build_dir "$tree")
+    rel=${build#"$TOP"/}
+}
+
 # The GNU triplet (aarch64-linux-gnu) and CPU (aarch64) of a Debian
 # architecture, default GRACE_ARCH.
 deb_gnu_type() {
