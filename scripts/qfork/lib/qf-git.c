@@ -288,10 +288,30 @@ void qf_git_file_free(QfGitFile *file)
     }
 }
 
+GBytes *qf_git_run_paths(QfGitCall *call, const char *const *opts,
+                         GPtrArray *paths, GError **error)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    GBytes *out;
+
+    for (guint i = 0; opts[i]; i++) {
+        g_ptr_array_add(args, (char *)opts[i]);
+    }
+    g_ptr_array_add(args, (char *)"--");
+    for (guint i = 0; i < paths->len; i++) {
+        g_ptr_array_add(args, paths->pdata[i]);
+    }
+    g_ptr_array_add(args, NULL);
+    call->args = (const char *const *)args->pdata;
+    out = qf_git_run(call, error);
+    call->args = NULL;
+    return out;
+}
+
 GHashTable *qf_git_list_entries(const char *dir, const char *commit,
                                 GPtrArray *paths, GError **error)
 {
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    const char *opts[] = {"ls-tree", "-z", "--full-tree", NULL, NULL};
     QfGitCall call = {.dir = dir, .flags = QF_GIT_LITERAL_PATHS};
     g_autoptr(GBytes) out = NULL;
     GHashTable *entries =
@@ -301,17 +321,8 @@ GHashTable *qf_git_list_entries(const char *dir, const char *commit,
     if (!paths->len) {
         return entries;
     }
-    g_ptr_array_add(args, (char *)"ls-tree");
-    g_ptr_array_add(args, (char *)"-z");
-    g_ptr_array_add(args, (char *)"--full-tree");
-    g_ptr_array_add(args, (char *)commit);
-    g_ptr_array_add(args, (char *)"--");
-    for (guint i = 0; i < paths->len; i++) {
-        g_ptr_array_add(args, paths->pdata[i]);
-    }
-    g_ptr_array_add(args, NULL);
-    call.args = (const char *const *)args->pdata;
-    out = qf_git_run(&call, error);
+    opts[3] = commit;
+    out = qf_git_run_paths(&call, opts, paths, error);
     if (!out) {
         g_hash_table_unref(entries);
         return NULL;

@@ -53,6 +53,13 @@ GBytes *qf_git_run(const QfGitCall *call, GError **error);
 /* Like qf_git_run(), as a string with trailing whitespace removed. */
 char *qf_git_run_text(const QfGitCall *call, GError **error);
 
+/*
+ * qf_git_run() of git @opts (NULL-terminated) -- @paths: @call's own
+ * args are replaced for the run and left unset after it.
+ */
+GBytes *qf_git_run_paths(QfGitCall *call, const char *const *opts,
+                         GPtrArray *paths, GError **error);
+
 /* The same for the common case: no environment, no flags. */
 GBytes *qf_git_bytes(const char *dir, const char *const *args, GBytes *input,
                      GError **error);

@@ -1274,22 +1274,13 @@ static gboolean head_paths_git(QfTree *tree, const char *command,
 static gboolean verify_restored(QfTree *tree, GPtrArray *paths,
                                 GError **error)
 {
-    g_autoptr(GPtrArray) args = g_ptr_array_new();
+    static const char *const opts[] = {"status", "--porcelain=v1", "-z",
+                                       "--untracked-files=all", NULL};
     QfGitCall call = {.dir = tree->dir, .flags = QF_GIT_LITERAL_PATHS};
     g_autoptr(GBytes) out = NULL;
     g_auto(GStrv) recs = NULL;
 
-    g_ptr_array_add(args, (char *)"status");
-    g_ptr_array_add(args, (char *)"--porcelain=v1");
-    g_ptr_array_add(args, (char *)"-z");
-    g_ptr_array_add(args, (char *)"--untracked-files=all");
-    g_ptr_array_add(args, (char *)"--");
-    for (guint i = 0; i < paths->len; i++) {
-        g_ptr_array_add(args, paths->pdata[i]);
-    }
-    g_ptr_array_add(args, NULL);
-    call.args = (const char *const *)args->pdata;
-    out = qf_git_run(&call, error);
+    out = qf_git_run_paths(&call, opts, paths, error);
     if (!out) {
         return FALSE;
     }
