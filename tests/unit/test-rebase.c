@@ -394,6 +394,15 @@ static void test_merge3(void)
 /* ---- series.conf edits
  * ---------------------------------------------------------- */
 
+/* The first rows of series_text, which qf_series_edit() leaves as they are. */
+#define SECTION_S_FIRST_ROW                                                    \
+    "section S\n"                                                              \
+    "group March 2024\n"                                                       \
+    "  min-release v1.0\n"                                                     \
+    "upstream 0123456789ab\n"                                                  \
+    "  commit 0123456789abcdef0123456789abcdef01234567\n"                      \
+    "  subject up: one\n"
+
 static const char series_text[] =
     "# test series\n"
     "base 1.0\n"
@@ -401,14 +410,7 @@ static const char series_text[] =
     "  sha256 "
     "0000000000000000000000000000000000000000000000000000000000000000"
     "\n"
-    "\n"
-    "section S\n"
-    "group March 2024\n"
-    "  min-release v1.0\n"
-    "upstream 0123456789ab\n"
-    "  commit 0123456789abcdef0123456789abcdef01234567\n"
-    "  subject up: one\n"
-    "  patch patches/one.patch\n"
+    "\n" SECTION_S_FIRST_ROW "  patch patches/one.patch\n"
     "upstream 123456789abc\n"
     "  subject up: two\n"
     "downstream fix\n"
@@ -448,14 +450,7 @@ static void test_edit_series(void)
         "  tarball fx_1.1.tar.xz\n"
         "  sha256 "
         "1111111111111111111111111111111111111111111111111111111111111111\n"
-        "\n"
-        "section S\n"
-        "group March 2024\n"
-        "  min-release v1.0\n"
-        "upstream 0123456789ab\n"
-        "  commit 0123456789abcdef0123456789abcdef01234567\n"
-        "  subject up: one\n"
-        "  first-release v1.1\n"
+        "\n" SECTION_S_FIRST_ROW "  first-release v1.1\n"
         "upstream 123456789abc\n"
         "  subject up: two\n"
         "  patch patches/backport-two.patch\n"
