@@ -406,24 +406,30 @@ char *qf_tree_head(QfTree *tree, GError **error)
     return qf_git_text(tree->dir, args, NULL, error);
 }
 
+/* The NUL-separated records git @args prints in @tree; NULL on failure. */
+static GStrv git_records(QfTree *tree, const char *const *args, GError **error)
+{
+    g_autoptr(GBytes) out = qf_git_bytes(tree->dir, args, NULL, error);
+
+    return out ? qf_git_split_nul(out) : NULL;
+}
+
 /* ---- status ----------------------------------------------------------- */
 
 GPtrArray *qf_tree_dirty_paths(QfTree *tree, GError **error)
 {
     const char *args[] = {"status", "--porcelain=v1", "-z",
                           "--untracked-files=normal", NULL};
-    g_autoptr(GBytes) out = NULL;
     g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
     g_auto(GStrv) recs = NULL;
 
     if (!qf_tree_flush(tree, error)) {
         return NULL;
     }
-    out = qf_git_bytes(tree->dir, args, NULL, error);
-    if (!out) {
+    recs = git_records(tree, args, error);
+    if (!recs) {
         return NULL;
     }
-    recs = qf_git_split_nul(out);
     for (gsize i = 0; recs[i]; i++) {
         const char *r = recs[i];
 
@@ -794,7 +800,6 @@ GPtrArray *qf_tree_commits(QfTree *tree, GError **error)
     g_autofree char *range = g_strdup_printf("%s..HEAD", tree->base_commit);
     const char *args[] = {"log", "-z", "--reverse", "--first-parent",
                           "--format=%H%n%P%n%s%n%B", range, "--", NULL};
-    g_autoptr(GBytes) out = NULL;
     g_autoptr(GPtrArray) commits =
         g_ptr_array_new_with_free_func((GDestroyNotify)qf_tree_commit_free);
     g_autofree char *head = qf_tree_head(tree, error);
@@ -804,11 +809,10 @@ GPtrArray *qf_tree_commits(QfTree *tree, GError **error)
     if (!head) {
         return NULL;
     }
-    out = qf_git_bytes(tree->dir, args, NULL, error);
-    if (!out) {
+    recs = git_records(tree, args, error);
+    if (!recs) {
         return NULL;
     }
-    recs = qf_git_split_nul(out);
     for (gsize i = 0; recs[i]; i++) {
         g_autofree char *parents = NULL;
         QfTreeCommit *c = parse_log_record(recs[i], &parents);
